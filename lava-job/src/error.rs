@@ -17,4 +17,10 @@ pub enum Error {
         /// What the parser found.
         reason: String,
     },
+    /// A value does not have the shape a typed model needs.
+    #[error("{reason}")]
+    Model {
+        /// What did not fit.
+        reason: String,
+    },
 }

@@ -2,11 +2,13 @@
 //! YAML, and checked the way a LAVA server would check them before a job is
 //! submitted.
 //!
-//! Modules (filled as the model grows): `model` (serde types for the job and
-//! its actions), `yaml` (positions kept per node, YAML 1.1-safe output),
-//! `validate` (LAVA's schema rules, strict and non-strict, and the checks a
-//! dispatcher makes), `builder` (jobs from code).
+//! * [`yaml`]: YAML in with a line and column per node, YAML out that LAVA's
+//!   YAML 1.1 reader reads back as the same data.
+//! * [`value`]: the generic YAML value and serde conversions.
 
 mod error;
+pub mod value;
+pub mod yaml;
 
 pub use error::{Error, Result};
+pub use value::{Mapping, Value};
