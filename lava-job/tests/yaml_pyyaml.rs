@@ -270,7 +270,7 @@ fn tricky_document() -> Value {
     );
     let mut odd_keys = Mapping::new();
     odd_keys.insert(Value::Int(1), "int key");
-    odd_keys.insert(Value::Bool(true), "bool key");
+    odd_keys.insert(Value::Bool(false), "bool key");
     odd_keys.insert(Value::Null, "null key");
     odd_keys.insert("x".repeat(1200), "long key");
     m.insert("odd keys", Value::Mapping(odd_keys));
