@@ -1,11 +1,23 @@
 //! build-plan: what TuxMake would run for a kernel build, and what a TuxSuite
 //! plan file expands to, computed as data without running anything.
 //!
-//! Modules (filled as the planner grows): `catalog` (architectures,
-//! toolchains, targets, wrappers and the support matrix, as data files),
-//! `tuxmake` (the planner), `tuxsuite` (plan files and their expansion),
-//! `emit` (TuxSuite, JSON and GitLab CI outputs).
+//! - [`catalog`]: architectures, toolchains, targets, wrappers and container
+//!   images as data files (TuxMake 1.45.0 embedded; [`Catalog::from_dir`]
+//!   reads another release).
+//! - [`tuxmake`]: the planner ([`plan`]), byte-for-byte TuxMake's commands.
+//! - [`args`]: TuxMake's command line parsed into a [`Request`].
+//! - [`yaml`], [`tuxsuite`], [`matrix`]: plan files, their validation and
+//!   expansion, and the matrix syntax.
+//! - [`emit`]: TuxSuite plan, JSON command lines and GitLab CI outputs.
 
+pub mod args;
+pub mod catalog;
 mod error;
+pub mod host;
+pub mod text;
+pub mod tuxmake;
 
+pub use catalog::Catalog;
 pub use error::{Error, Result};
+pub use host::{Host, StaticHost, SystemHost};
+pub use tuxmake::{Plan, Request, plan};
