@@ -16,6 +16,8 @@ mod error;
 pub mod host;
 pub mod text;
 pub mod tuxmake;
+pub mod tuxsuite;
+pub mod yaml;
 
 pub use catalog::Catalog;
 pub use error::{Error, Result};
