@@ -13,6 +13,11 @@
 //! - `ext4`, `tar`: root file systems without root, loop mounts or a VM.
 //! - `sparse`, `disk`: Android sparse images, MBR/GPT disks and FAT file systems.
 
+pub mod compress;
+pub mod cpio;
 mod error;
+pub mod fdt;
+pub mod kernel;
+pub mod modules;
 
 pub use error::{Error, ErrorKind, Result};
