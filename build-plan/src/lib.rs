@@ -12,8 +12,10 @@
 
 pub mod args;
 pub mod catalog;
+pub mod emit;
 mod error;
 pub mod host;
+pub mod matrix;
 pub mod text;
 pub mod tuxmake;
 pub mod tuxsuite;

@@ -252,6 +252,56 @@ impl Plan {
         text.push('\n');
         text
     }
+
+    /// A readable rendering: targets in order with their conditions,
+    /// shell-quoted commands and artifacts.
+    pub fn to_text(&self) -> String {
+        use crate::text::shell_join;
+        let r = &self.resolved;
+        let mut out = format!(
+            "tuxmake {} plan: {} with {} (runtime {}, image {})\n",
+            self.tuxmake_version, r.target_arch, r.toolchain, self.inputs.runtime, r.image
+        );
+        out.push_str(&format!("build dir: {}\n", self.inputs.build_dir));
+        let vars: Vec<String> = r.makevars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.push_str(&format!("make variables: {}\n", shell_join(&vars)));
+        let env: Vec<String> = r.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.push_str(&format!("environment: {}\n", shell_join(&env)));
+        for f in &r.kconfig_files {
+            let (kind, from) = match &f.source {
+                KconfigSource::Url(u) => ("download", u),
+                KconfigSource::File(p) => ("copy", p),
+                KconfigSource::InTree(p) => ("copy", p),
+                KconfigSource::Inline(l) => ("append line", l),
+            };
+            out.push_str(&format!("kconfig file: {} <- {kind} {from}\n", f.dest));
+        }
+        for t in &self.targets {
+            out.push_str(&format!("\n[{}]", t.name));
+            if let Some(d) = &t.description {
+                out.push_str(&format!(" {}", d.trim_matches('"')));
+            }
+            if !t.dependencies.is_empty() {
+                out.push_str(&format!(" (needs {})", t.dependencies.join(", ")));
+            }
+            if t.nonfatal {
+                out.push_str(" (nonfatal)");
+            }
+            out.push('\n');
+            for p in &t.preconditions {
+                out.push_str(&format!("  only if: {}\n", shell_join(p)));
+            }
+            for c in &t.commands {
+                let tty = if c.interactive { " (interactive)" } else { "" };
+                out.push_str(&format!("  $ {}{tty}\n", shell_join(&c.argv)));
+            }
+            for (name, path) in &t.artifacts {
+                out.push_str(&format!("  artifact {name} <- {path}\n"));
+            }
+        }
+        out.push_str(&format!("\nreproducer: {}\n", shell_join(&self.reproducer_cmdline)));
+        out
+    }
 }
 
 /// A toolchain name resolved to its family file.
