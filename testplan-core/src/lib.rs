@@ -5,11 +5,18 @@
 //! crate renders an unchanged lava-test-plans template tree with the same
 //! output as the Python tool, one job or a whole matrix at a time.
 //!
-//! Modules (filled as the engine grows): `vars` (ini and YAML variable files,
-//! merged as the Python tool merges them), `engine` (minijinja set up like
-//! lava-test-plans' Jinja2 environment), `render` (jobs and matrices),
-//! `testdef` (Linaro test-definitions).
+//! Modules: [`vars`] (ini and YAML variable files, merged as the Python tool
+//! merges them), [`engine`] (minijinja set up like lava-test-plans' Jinja2
+//! environment), [`render`] (jobs and matrices).
 
 mod error;
 
+pub mod engine;
+pub mod render;
+pub mod vars;
+
 pub use error::{Error, Result};
+pub use render::{
+    Job, JobOutcome, JobRequest, Matrix, Overlay, Renderer, TreePaths, render_matrix,
+};
+pub use vars::Variables;

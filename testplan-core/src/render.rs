@@ -1,0 +1,389 @@
+//! Rendering jobs: one test for one device, or a whole matrix in parallel.
+//!
+//! A job is the test template rendered with the merged variables plus
+//! `device_type`, `overlays` and the `self` reference. The raw render is what
+//! Jinja2 would print; the final job is the raw render checked as YAML (duplicate
+//! keys and syntax errors reject the job) with blank lines dropped, as
+//! lava-test-plans writes it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use minijinja::{Environment, ErrorKind, Value};
+use rayon::prelude::*;
+use saphyr::{LoadableYamlNode, Yaml};
+
+use crate::engine::{SearchPath, environment};
+use crate::error::{Error, Result};
+use crate::vars::Variables;
+
+/// The directories of a lava-test-plans template tree a render uses.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TreePaths {
+    /// The package directory (holds `master.jinja2`, `include/`, `projects/`).
+    pub package: PathBuf,
+    /// Test plan directories (`testplans/`).
+    pub testplans: PathBuf,
+    /// Test case templates (`testcases/`).
+    pub testcases: PathBuf,
+    /// Device templates (`devices/` or a project's `projects/<p>/devices`).
+    pub devices: PathBuf,
+}
+
+impl TreePaths {
+    /// The default layout under a package directory.
+    pub fn new(package: impl Into<PathBuf>) -> Self {
+        let package = package.into();
+        TreePaths {
+            testplans: package.join("testplans"),
+            testcases: package.join("testcases"),
+            devices: package.join("devices"),
+            package,
+        }
+    }
+
+    /// The loader's search path: package, test plans, test cases, devices.
+    pub fn search_path(&self) -> SearchPath {
+        SearchPath(vec![
+            self.package.clone(),
+            self.testplans.clone(),
+            self.testcases.clone(),
+            self.devices.clone(),
+        ])
+    }
+}
+
+/// The Python tool's rule for `--testplan-path` and friends: an absolute path, or a
+/// relative one that is a directory from `cwd`, is used as is; any other relative
+/// path is taken relative to the package directory.
+pub fn resolve_dir(cwd: &Path, package: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    let direct = cwd.join(path);
+    if direct.is_dir() {
+        direct
+    } else {
+        package.join(path)
+    }
+}
+
+/// The test names a test plan directory selects: the names of its `*.yaml`
+/// entries (not recursive), sorted. Each name is then looked up through the
+/// search path, so a plan only selects test cases.
+pub fn test_plan_tests(plan_dir: &Path) -> Result<Vec<String>> {
+    let entries = std::fs::read_dir(plan_dir).map_err(|e| Error::io(plan_dir, &e))?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(plan_dir, &e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".yaml") {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// One overlay given with `--overlay URL [PATH]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlay {
+    /// Tarball (or file) URL.
+    pub url: String,
+    /// Where it is unpacked on the target (`/` by default).
+    pub path: String,
+}
+
+/// Everything one job needs besides the templates.
+#[derive(Debug, Clone)]
+pub struct JobRequest {
+    /// Device type (template name in the device directory, also `device_type` in the context).
+    pub device_type: String,
+    /// Test template name (a test case file name).
+    pub test: String,
+    /// Merged variables (files, then overrides).
+    pub variables: Arc<Variables>,
+    /// Overlays in command-line order.
+    pub overlays: Vec<Overlay>,
+    /// Template directories.
+    pub paths: TreePaths,
+}
+
+/// A rendered job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// Device type it was rendered for.
+    pub device_type: String,
+    /// Test template name.
+    pub test: String,
+    /// Exactly what the templates printed.
+    pub raw: String,
+    /// The job as written: checked as YAML, blank lines removed.
+    pub yaml: String,
+}
+
+impl Job {
+    /// File name the Python tool writes the job to (`<device_type>/<basename of test>`).
+    pub fn output_path(&self) -> PathBuf {
+        let base = self.test.rsplit('/').next().unwrap_or(&self.test);
+        Path::new(&self.device_type).join(base)
+    }
+}
+
+/// The outcome of one job of a matrix: its request's position, and the job or why it failed.
+#[derive(Debug, Clone)]
+pub struct JobOutcome {
+    /// Device type.
+    pub device_type: String,
+    /// Test template name.
+    pub test: String,
+    /// The job, or the error naming variable, template and line.
+    pub result: Result<Job>,
+}
+
+/// A renderer bound to one search path; templates are parsed once and shared.
+pub struct Renderer {
+    env: Environment<'static>,
+    search_path: SearchPath,
+}
+
+impl Renderer {
+    /// Sets up the engine over a template tree's search path.
+    pub fn new(paths: &TreePaths) -> Self {
+        let search_path = paths.search_path();
+        Renderer {
+            env: environment(&search_path),
+            search_path,
+        }
+    }
+
+    /// Renders one test for one device: raw output only.
+    pub fn render_raw(
+        &self,
+        device_type: &str,
+        test: &str,
+        variables: &Variables,
+        overlays: &[Overlay],
+    ) -> Result<String> {
+        let context = job_context(device_type, test, variables, overlays);
+        let template = self.env.get_template(test).map_err(|e| self.convert(&e))?;
+        template.render(context).map_err(|e| self.convert(&e))
+    }
+
+    /// Renders one job: raw output, then the checked final form.
+    pub fn render(
+        &self,
+        device_type: &str,
+        test: &str,
+        variables: &Variables,
+        overlays: &[Overlay],
+    ) -> Result<Job> {
+        let raw = self.render_raw(device_type, test, variables, overlays)?;
+        let yaml = finalize(&raw)?;
+        Ok(Job {
+            device_type: device_type.to_string(),
+            test: test.to_string(),
+            raw,
+            yaml,
+        })
+    }
+
+    fn convert(&self, err: &minijinja::Error) -> Error {
+        convert_error(err, &self.search_path)
+    }
+}
+
+/// The render context: variables, then `device_type` and `overlays` (as the CLI
+/// injects them), and Jinja2's `self`, whose private context name the mmtests test
+/// cases read to find their config file.
+fn job_context(
+    device_type: &str,
+    test: &str,
+    variables: &Variables,
+    overlays: &[Overlay],
+) -> Value {
+    let mut context: IndexMap<Value, Value> = IndexMap::with_capacity(variables.len() + 3);
+    context.extend(variables.iter().map(|(k, v)| (Value::from(k), v.clone())));
+    context.insert(Value::from("device_type"), Value::from(device_type));
+    let overlays: Vec<Value> = overlays
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            Value::from(vec![
+                Value::from(format!("overlay-{i:02}")),
+                Value::from(&o.url),
+                Value::from(&o.path),
+            ])
+        })
+        .collect();
+    context.insert(Value::from("overlays"), Value::from(overlays));
+    let reference = crate::vars::map_value([("name", Value::from(test))]);
+    let self_ref = crate::vars::map_value([("_TemplateReference__context", reference)]);
+    context.insert(Value::from("self"), Value::from(self_ref));
+    Value::from(context)
+}
+
+/// Checks the raw render as YAML and drops whitespace-only lines.
+pub fn finalize(raw: &str) -> Result<String> {
+    check_yaml(raw)?;
+    Ok(strip_blank_lines(raw))
+}
+
+/// Parses a rendered job; duplicate keys and syntax errors are errors.
+pub fn check_yaml(raw: &str) -> Result<()> {
+    Yaml::load_from_str(raw)
+        .map(|_| ())
+        .map_err(|e| Error::JobYaml {
+            line: e.marker().line(),
+            column: e.marker().col() + 1,
+            reason: e.info().to_string(),
+        })
+}
+
+/// Removes lines holding only whitespace.
+pub fn strip_blank_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        if !line.trim().is_empty() {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// Turns a minijinja error into ours, naming the undefined variable and the
+/// innermost template and line (minijinja wraps block errors in outer ones).
+fn convert_error(err: &minijinja::Error, search_path: &SearchPath) -> Error {
+    let mut innermost = err;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(e) = source {
+        if let Some(m) = e.downcast_ref::<minijinja::Error>() {
+            if m.line().is_some() || innermost.line().is_none() {
+                innermost = m;
+            }
+        }
+        source = e.source();
+    }
+    let template = innermost.name().unwrap_or("<unknown>").to_string();
+    let line = innermost.line().unwrap_or(0);
+    match innermost.kind() {
+        ErrorKind::TemplateNotFound => {
+            let detail = innermost.detail().unwrap_or_default();
+            let name = detail.split('"').nth(1).unwrap_or(detail).to_string();
+            Error::TemplateNotFound {
+                name,
+                search_path: search_path.display(),
+            }
+        }
+        ErrorKind::UndefinedError => Error::Undefined {
+            variable: undefined_name(innermost),
+            template,
+            line,
+        },
+        _ => {
+            let reason = innermost
+                .detail()
+                .map(str::to_string)
+                .unwrap_or_else(|| innermost.kind().to_string());
+            Error::Template {
+                template,
+                line,
+                reason,
+            }
+        }
+    }
+}
+
+/// The variable an undefined error is about: the leading dotted name of the
+/// failing expression.
+fn undefined_name(err: &minijinja::Error) -> String {
+    let expr = match (err.template_source(), err.range()) {
+        (Some(src), Some(range)) => src.get(range).unwrap_or_default(),
+        _ => "",
+    };
+    let name: String = expr
+        .trim_start_matches(|c: char| !(c.is_alphabetic() || c == '_'))
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+        .collect();
+    let name = name.trim_end_matches('.');
+    if name.is_empty() {
+        "undefined value".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// Renders many jobs in parallel. Requests sharing template directories share
+/// one engine (templates are parsed once per tree). Outcomes come back in
+/// request order.
+pub fn render_matrix(requests: &[JobRequest]) -> Vec<JobOutcome> {
+    let mut renderers: HashMap<&TreePaths, Renderer> = HashMap::new();
+    for req in requests {
+        renderers
+            .entry(&req.paths)
+            .or_insert_with(|| Renderer::new(&req.paths));
+    }
+    requests
+        .par_iter()
+        .map(|req| {
+            let result = match renderers.get(&req.paths) {
+                Some(r) => r.render(&req.device_type, &req.test, &req.variables, &req.overlays),
+                None => Err(Error::InvalidArgument(
+                    "no engine for the request's template tree".into(),
+                )),
+            };
+            JobOutcome {
+                device_type: req.device_type.clone(),
+                test: req.test.clone(),
+                result,
+            }
+        })
+        .collect()
+}
+
+/// A matrix given as its axes: every device × every test × every variable set.
+#[derive(Debug, Clone)]
+pub struct Matrix {
+    /// Devices, each with the device directory its template lives in.
+    pub devices: Vec<(String, PathBuf)>,
+    /// Test template names.
+    pub tests: Vec<String>,
+    /// Variable sets (already merged and overridden).
+    pub variable_sets: Vec<Arc<Variables>>,
+    /// Overlays applied to every job.
+    pub overlays: Vec<Overlay>,
+    /// The package directory; test plans and test cases in their default places.
+    pub package: PathBuf,
+}
+
+impl Matrix {
+    /// The requests of the matrix, device-major.
+    pub fn requests(&self) -> Vec<JobRequest> {
+        let mut out =
+            Vec::with_capacity(self.devices.len() * self.tests.len() * self.variable_sets.len());
+        for (device_type, device_dir) in &self.devices {
+            let mut paths = TreePaths::new(&self.package);
+            paths.devices = device_dir.clone();
+            for test in &self.tests {
+                for vars in &self.variable_sets {
+                    out.push(JobRequest {
+                        device_type: device_type.clone(),
+                        test: test.clone(),
+                        variables: Arc::clone(vars),
+                        overlays: self.overlays.clone(),
+                        paths: paths.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Renders the whole matrix in parallel.
+    pub fn render(&self) -> Vec<JobOutcome> {
+        render_matrix(&self.requests())
+    }
+}
