@@ -221,25 +221,52 @@ fn job_context(
     context.insert(Value::from("overlays"), Value::from(overlays));
     let reference = crate::vars::map_value([("name", Value::from(test))]);
     let self_ref = crate::vars::map_value([("_TemplateReference__context", reference)]);
-    context.insert(Value::from("self"), Value::from(self_ref));
+    context.insert(Value::from("self"), self_ref);
     Value::from(context)
 }
 
-/// Checks the raw render as YAML and drops whitespace-only lines.
+/// The job as written: the raw render read as YAML 1.2 (as lava-test-plans reads
+/// it; duplicate keys and syntax errors reject the job), written back with
+/// lava-job's writer, then whitespace-only lines dropped as the Python tool drops
+/// them. Unlike the Python tool's output, strings a YAML 1.1 reader (LAVA) would
+/// take for something else (`yes`, `1:20`, `0755`) stay quoted.
 pub fn finalize(raw: &str) -> Result<String> {
-    check_yaml(raw)?;
-    Ok(strip_blank_lines(raw))
+    let data = parse_job(raw)?;
+    Ok(strip_blank_lines(&lava_job::yaml::to_yaml_string(&data)))
 }
 
-/// Parses a rendered job; duplicate keys and syntax errors are errors.
-pub fn check_yaml(raw: &str) -> Result<()> {
-    Yaml::load_from_str(raw)
-        .map(|_| ())
-        .map_err(|e| Error::JobYaml {
-            line: e.marker().line(),
-            column: e.marker().col() + 1,
-            reason: e.info().to_string(),
-        })
+/// Reads a rendered job as YAML 1.2 data (the first document; none is null).
+pub fn parse_job(raw: &str) -> Result<lava_job::Value> {
+    let docs = Yaml::load_from_str(raw).map_err(|e| Error::JobYaml {
+        line: e.marker().line(),
+        column: e.marker().col() + 1,
+        reason: e.info().to_string(),
+    })?;
+    Ok(docs
+        .into_iter()
+        .next()
+        .map(to_job_value)
+        .unwrap_or(lava_job::Value::Null))
+}
+
+fn to_job_value(node: Yaml) -> lava_job::Value {
+    use lava_job::Value as V;
+    use saphyr::Scalar;
+    match node {
+        Yaml::Value(Scalar::Null) | Yaml::Alias(_) | Yaml::BadValue => V::Null,
+        Yaml::Value(Scalar::Boolean(b)) => V::Bool(b),
+        Yaml::Value(Scalar::Integer(i)) => V::Int(i),
+        Yaml::Value(Scalar::FloatingPoint(f)) => V::Float(f.into_inner()),
+        Yaml::Value(Scalar::String(s)) => V::String(s.into_owned()),
+        Yaml::Representation(s, _, _) => V::String(s.into_owned()),
+        Yaml::Sequence(items) => V::Sequence(items.into_iter().map(to_job_value).collect()),
+        Yaml::Mapping(map) => V::Mapping(
+            map.into_iter()
+                .map(|(k, v)| (to_job_value(k), to_job_value(v)))
+                .collect(),
+        ),
+        Yaml::Tagged(_, inner) => to_job_value(*inner),
+    }
 }
 
 /// Removes lines holding only whitespace.
