@@ -1,10 +1,19 @@
-//! Python bindings: the native module `kir._kir`, re-exported by the `kir` package.
+//! Python bindings: the native module `kir._kir`, re-exported by the `kir`
+//! package (python/kir/__init__.py).
+//!
+//! One file per area adds that area's classes and functions through its
+//! `register` function, called below; `errors` holds the exception tree that
+//! every area raises. The bindings only convert: no logic lives here that the
+//! Rust crates lack.
 
 use pyo3::prelude::*;
+
+pub mod errors;
 
 /// The native module.
 #[pymodule]
 fn _kir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
     Ok(())
 }
