@@ -7,6 +7,7 @@
 //! * [`value`]: the generic YAML value and serde conversions.
 
 mod error;
+pub mod validate;
 pub mod value;
 pub mod yaml;
 

@@ -42,8 +42,10 @@ pub(crate) enum Schema {
     Map { keys: Vec<Key>, closed: bool },
     /// A LAVA timeout: one of days/hours/minutes/seconds and `skip`.
     Timeout,
+    /// Anything but these strings.
+    NotIn(&'static [&'static str]),
     /// The inner schema with its own error message.
-    Msg(Box<Schema>, &'static str),
+    Msg(Box<Schema>, String),
 }
 
 /// How a schema key recognises data keys.
@@ -57,6 +59,8 @@ pub(crate) enum KeyMatch {
     In(Vec<String>),
     /// A string the pattern accepts.
     Match(Pattern),
+    /// One of a fixed set of strings.
+    OneOf(&'static [&'static str]),
     /// Any key.
     Extra,
 }
@@ -133,7 +137,9 @@ fn docker_image(s: &str) -> bool {
         let b = n.as_bytes();
         b.len() >= 2
             && b.iter().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'_' | b'/' | b':' | b'-')
+                c.is_ascii_lowercase()
+                    || c.is_ascii_digit()
+                    || matches!(c, b'.' | b'_' | b'/' | b':' | b'-')
             })
             && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
             && (b[b.len() - 1].is_ascii_lowercase() || b[b.len() - 1].is_ascii_digit())
@@ -142,7 +148,8 @@ fn docker_image(s: &str) -> bool {
         let b = t.as_bytes();
         !b.is_empty()
             && (b[0].is_ascii_alphanumeric() || b[0] == b'_')
-            && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
     };
     if name_ok(s) {
         return true;
@@ -159,15 +166,42 @@ pub(crate) struct Findings {
 
 impl Findings {
     fn errors(&self) -> usize {
-        self.issues.iter().filter(|i| i.severity == Severity::Error).count()
+        self.issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error)
+            .count()
     }
 
-    pub(crate) fn error(&mut self, kind: IssueKind, path: &Path, mark: Mark, message: impl Into<String>) {
-        self.issues.push(Issue::new(kind, Severity::Error, path, mark, message.into()));
+    pub(crate) fn error(
+        &mut self,
+        kind: IssueKind,
+        path: &Path,
+        mark: Mark,
+        message: impl Into<String>,
+    ) {
+        self.issues.push(Issue::new(
+            kind,
+            Severity::Error,
+            path,
+            mark,
+            message.into(),
+        ));
     }
 
-    pub(crate) fn warn(&mut self, kind: IssueKind, path: &Path, mark: Mark, message: impl Into<String>) {
-        self.issues.push(Issue::new(kind, Severity::Warning, path, mark, message.into()));
+    pub(crate) fn warn(
+        &mut self,
+        kind: IssueKind,
+        path: &Path,
+        mark: Mark,
+        message: impl Into<String>,
+    ) {
+        self.issues.push(Issue::new(
+            kind,
+            Severity::Warning,
+            path,
+            mark,
+            message.into(),
+        ));
     }
 }
 
@@ -210,22 +244,34 @@ impl Checker {
             Schema::Anything => {}
             Schema::Str => {
                 if !matches!(node.value, NodeValue::String(_)) {
-                    fail(out, format!("expected a string, found {}", python_type(node)));
+                    fail(
+                        out,
+                        format!("expected a string, found {}", python_type(node)),
+                    );
                 }
             }
             Schema::Int => {
                 if !matches!(node.value, NodeValue::Int(_) | NodeValue::Bool(_)) {
-                    fail(out, format!("expected an integer, found {}", python_type(node)));
+                    fail(
+                        out,
+                        format!("expected an integer, found {}", python_type(node)),
+                    );
                 }
             }
             Schema::Bool => {
                 if !matches!(node.value, NodeValue::Bool(_)) {
-                    fail(out, format!("expected a boolean, found {}", python_type(node)));
+                    fail(
+                        out,
+                        format!("expected a boolean, found {}", python_type(node)),
+                    );
                 }
             }
             Schema::Dict => {
                 if !matches!(node.value, NodeValue::Mapping(_)) {
-                    fail(out, format!("expected a mapping, found {}", python_type(node)));
+                    fail(
+                        out,
+                        format!("expected a mapping, found {}", python_type(node)),
+                    );
                 }
             }
             Schema::Null => {
@@ -240,20 +286,28 @@ impl Checker {
             }
             Schema::Range { min, max } => self.range(*min, *max, node, path, out),
             Schema::Length { min, max } => {
-                let Some(s) = node.as_str() else {
-                    return fail(out, format!("expected a string, found {}", python_type(node)));
+                let n = match &node.value {
+                    NodeValue::String(s) => s.chars().count(),
+                    NodeValue::Sequence(items) => items.len(),
+                    NodeValue::Mapping(entries) => entries.len(),
+                    _ => return fail(out, format!("{} has no length", python_type(node))),
                 };
-                let n = s.chars().count();
                 if n < *min {
                     fail(out, format!("length of value must be at least {min}"));
                 } else if max.is_some_and(|m| n > m) {
-                    fail(out, format!("length of value must be at most {}", max.unwrap_or(0)));
+                    fail(
+                        out,
+                        format!("length of value must be at most {}", max.unwrap_or(0)),
+                    );
                 }
             }
             Schema::Match(p) => match node.as_str() {
                 Some(s) if p.matches(s) => {}
                 Some(s) => fail(out, format!("{s:?} does not match: {}", p.describe())),
-                None => fail(out, format!("expected a string, found {}", python_type(node))),
+                None => fail(
+                    out,
+                    format!("expected a string, found {}", python_type(node)),
+                ),
             },
             Schema::Any(alternatives, msg) => self.any(alternatives, *msg, node, path, out),
             Schema::All(steps) => {
@@ -268,11 +322,19 @@ impl Checker {
             Schema::List(items) => self.list(items, node, path, out),
             Schema::Map { keys, closed } => self.map(keys, *closed, node, path, out),
             Schema::Timeout => self.timeout(node, path, out),
+            Schema::NotIn(refused) => {
+                if node.as_str().is_some_and(|s| refused.contains(&s)) {
+                    fail(
+                        out,
+                        format!("{:?} is not allowed here", node.as_str().unwrap_or("")),
+                    );
+                }
+            }
             Schema::Msg(inner, msg) => {
                 let mut sub = Findings::default();
                 self.check(inner, node, path, &mut sub);
                 if sub.errors() > 0 {
-                    fail(out, msg.to_string());
+                    fail(out, msg.clone());
                 } else {
                     out.issues.extend(sub.issues);
                 }
@@ -280,7 +342,14 @@ impl Checker {
         }
     }
 
-    fn range(&self, min: Option<i64>, max: Option<i64>, node: &Node, path: &Path, out: &mut Findings) {
+    fn range(
+        &self,
+        min: Option<i64>,
+        max: Option<i64>,
+        node: &Node,
+        path: &Path,
+        out: &mut Findings,
+    ) {
         let (number, lax) = match node.value {
             NodeValue::Int(i) => (i as f64, None),
             NodeValue::Bool(b) => (if b { 1.0 } else { 0.0 }, Some("a boolean")),
@@ -295,10 +364,20 @@ impl Checker {
             }
         };
         if let Some(min) = min.filter(|m| number.is_nan() || number < *m as f64) {
-            return out.error(IssueKind::Schema, path, node.mark, format!("value must be at least {min}"));
+            return out.error(
+                IssueKind::Schema,
+                path,
+                node.mark,
+                format!("value must be at least {min}"),
+            );
         }
         if let Some(max) = max.filter(|m| number.is_nan() || number > *m as f64) {
-            return out.error(IssueKind::Schema, path, node.mark, format!("value must be at most {max}"));
+            return out.error(
+                IssueKind::Schema,
+                path,
+                node.mark,
+                format!("value must be at most {max}"),
+            );
         }
         if let Some(what) = lax {
             out.warn(
@@ -310,7 +389,14 @@ impl Checker {
         }
     }
 
-    fn any(&self, alternatives: &[Schema], msg: Option<&'static str>, node: &Node, path: &Path, out: &mut Findings) {
+    fn any(
+        &self,
+        alternatives: &[Schema],
+        msg: Option<&'static str>,
+        node: &Node,
+        path: &Path,
+        out: &mut Findings,
+    ) {
         let mut deepest: Option<Findings> = None;
         for alternative in alternatives {
             let mut sub = Findings::default();
@@ -330,10 +416,13 @@ impl Checker {
             }
         }
         match (msg, deepest) {
-            (Some(msg), _) | (None, None) => {
-                out.error(IssueKind::Schema, path, node.mark, msg.unwrap_or("no alternative matches"))
-            }
-            (None, Some(d)) => out.issues.extend(d.issues.into_iter().filter(|i| i.severity == Severity::Error)),
+            (Some(msg), _) => out.error(IssueKind::Schema, path, node.mark, msg),
+            (None, None) => out.error(IssueKind::Schema, path, node.mark, "no alternative matches"),
+            (None, Some(d)) => out.issues.extend(
+                d.issues
+                    .into_iter()
+                    .filter(|i| i.severity == Severity::Error),
+            ),
         }
     }
 
@@ -371,13 +460,21 @@ impl Checker {
 
         for (k, v) in entries {
             let key_path = path.key(&key_text(k));
-            let literal = keys
+            let literal = keys.iter().enumerate().filter(
+                |(_, key)| matches!(key.matcher, KeyMatch::Lit(l) if k.as_str() == Some(l)),
+            );
+            let general = keys
                 .iter()
                 .enumerate()
-                .filter(|(_, key)| matches!(key.matcher, KeyMatch::Lit(l) if k.as_str() == Some(l)));
-            let general = keys.iter().enumerate().filter(|(_, key)| !matches!(key.matcher, KeyMatch::Lit(_) | KeyMatch::Extra));
-            let extra = keys.iter().enumerate().filter(|(_, key)| matches!(key.matcher, KeyMatch::Extra));
-            let chosen = literal.chain(general).chain(extra).find(|(_, key)| accepts(&key.matcher, k));
+                .filter(|(_, key)| !matches!(key.matcher, KeyMatch::Lit(_) | KeyMatch::Extra));
+            let extra = keys
+                .iter()
+                .enumerate()
+                .filter(|(_, key)| matches!(key.matcher, KeyMatch::Extra));
+            let chosen = literal
+                .chain(general)
+                .chain(extra)
+                .find(|(_, key)| accepts(&key.matcher, k));
 
             match chosen {
                 Some((index, key)) => {
@@ -432,7 +529,8 @@ impl Checker {
                     IssueKind::Schema,
                     &key_path,
                     node.mark,
-                    key.msg.map_or_else(|| "required key not provided".to_string(), str::to_string),
+                    key.msg
+                        .map_or_else(|| "required key not provided".to_string(), str::to_string),
                 );
             }
         }
@@ -449,7 +547,10 @@ impl Checker {
                         required: true,
                         msg: None,
                         group: None,
-                        value: Schema::Range { min: Some(1), max: None },
+                        value: Schema::Range {
+                            min: Some(1),
+                            max: None,
+                        },
                     },
                     Key {
                         matcher: KeyMatch::Lit("skip"),
@@ -466,7 +567,11 @@ impl Checker {
         self.any(&alternatives, None, node, path, &mut sub);
         if sub.errors() == 0 {
             out.issues.extend(sub.issues);
-            let units: Vec<&str> = UNITS.iter().copied().filter(|u| node.get(u).is_some()).collect();
+            let units: Vec<&str> = UNITS
+                .iter()
+                .copied()
+                .filter(|u| node.get(u).is_some())
+                .collect();
             if units.len() > 1 {
                 out.warn(
                     IssueKind::Lax,
@@ -529,6 +634,7 @@ fn accepts(matcher: &KeyMatch, key: &Node) -> bool {
         KeyMatch::Str => key.as_str().is_some(),
         KeyMatch::In(allowed) => key.as_str().is_some_and(|s| allowed.iter().any(|a| a == s)),
         KeyMatch::Match(p) => key.as_str().is_some_and(|s| p.matches(s)),
+        KeyMatch::OneOf(allowed) => key.as_str().is_some_and(|s| allowed.contains(&s)),
         KeyMatch::Extra => true,
     }
 }
