@@ -16,6 +16,7 @@
 pub mod compress;
 pub mod cpio;
 mod error;
+pub mod ext4;
 pub mod fdt;
 pub mod kernel;
 pub mod modules;
