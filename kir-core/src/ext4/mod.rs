@@ -19,8 +19,10 @@
 
 mod format;
 mod hash;
+mod reader;
 mod tree;
 mod writer;
 
+pub use reader::{ReadAt, read_image, read_image_from};
 pub use tree::{DataRun, FileData, InodeId, Metadata, Node, NodeKind, Timestamp, Tree, Xattr};
 pub use writer::{ImageInfo, Options, Profile, build_image, write_image};

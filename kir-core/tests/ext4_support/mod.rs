@@ -405,3 +405,188 @@ pub fn verify_image(img: &Path, tree: &Tree) {
         }
     }
 }
+
+/// One line per reachable path: kind, metadata, xattrs, content digest and
+/// the first path of its inode (so hard links compare too).
+pub fn canonical(tree: &Tree, with_times: bool) -> Vec<String> {
+    let mut first: BTreeMap<usize, String> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (path, id) in tree.walk() {
+        let p = lossy(&path);
+        let node = tree.node(id).unwrap();
+        let link = first.entry(id).or_insert_with(|| p.clone()).clone();
+        let kind = match &node.kind {
+            NodeKind::File(f) => {
+                // Content as its non-zero 4 KiB chunks (trailing zeros
+                // trimmed), so a hole and stored zeros compare equal.
+                let mut chunks = Vec::new();
+                for r in f.runs() {
+                    let mut off = r.offset;
+                    let mut rest = &r.data[..];
+                    while !rest.is_empty() {
+                        let n = ((4096 - off % 4096) as usize).min(rest.len());
+                        let chunk = &rest[..n];
+                        let end = chunk
+                            .iter()
+                            .rposition(|&b| b != 0)
+                            .map(|i| i + 1)
+                            .unwrap_or(0);
+                        if end > 0 {
+                            chunks.push(format!("{off}:{:08x}", crc32(&chunk[..end])));
+                        }
+                        off += n as u64;
+                        rest = &rest[n..];
+                    }
+                }
+                format!("file size={} chunks={}", f.size(), chunks.len())
+                    + &format!(" {:08x}", crc32(chunks.join(",").as_bytes()))
+            }
+            NodeKind::Dir(_) => "dir".to_string(),
+            NodeKind::Symlink(t) => format!("symlink {}", lossy(t)),
+            other => format!("{other:?}"),
+        };
+        let mut xattrs: Vec<String> = node
+            .xattrs
+            .iter()
+            .map(|x| format!("{}={:02x?}", lossy(&x.name), x.value))
+            .collect();
+        xattrs.sort();
+        let m = &node.meta;
+        let times = if with_times {
+            format!(
+                " a={:?} c={:?} m={:?} cr={:?}",
+                m.atime, m.ctime, m.mtime, m.crtime
+            )
+        } else {
+            format!(" m={}", m.mtime.sec)
+        };
+        out.push(format!(
+            "{p} [{link}] {kind} perm={:o} uid={} gid={}{times} xattrs={xattrs:?}",
+            m.perm, m.uid, m.gid
+        ));
+    }
+    out
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in data {
+        c ^= b as u32;
+        for _ in 0..8 {
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0xEDB8_8320
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
+/// Adds `/lost+found` as the writer does, so that a tree read back compares equal.
+pub fn with_lost_found(tree: &Tree) -> Tree {
+    let mut t = tree.clone();
+    if t.lookup(b"/lost+found").unwrap().is_none() {
+        let root = t.node(t.root()).unwrap().meta.clone();
+        let mut m = Metadata::new(0o700, 0, 0, Timestamp::default());
+        let newest = t
+            .walk()
+            .iter()
+            .map(|(_, id)| t.node(*id).unwrap().meta.mtime.sec)
+            .max()
+            .unwrap();
+        m = Metadata::new(m.perm, 0, 0, Timestamp::from_secs(newest));
+        t.insert(b"/lost+found", Node::new(NodeKind::empty_dir(), m), &root)
+            .unwrap();
+    }
+    t
+}
+
+/// Materialises a tree on the host (needs root for owners and devices).
+pub fn write_host_tree(tree: &Tree, dest: &Path) {
+    let mut first: BTreeMap<usize, PathBuf> = BTreeMap::new();
+    let walk = tree.walk();
+    for (path, id) in &walk {
+        let node = tree.node(*id).unwrap();
+        let host = dest.join(lossy(path).trim_start_matches('/'));
+        if let Some(existing) = first.get(id) {
+            std::fs::hard_link(existing, &host).unwrap();
+            continue;
+        }
+        first.insert(*id, host.clone());
+        let run = |args: &[&str]| {
+            let st = Command::new(args[0]).args(&args[1..]).status().unwrap();
+            assert!(st.success(), "{args:?}");
+        };
+        let hs = host.to_str().unwrap();
+        match &node.kind {
+            NodeKind::Dir(_) => {
+                std::fs::create_dir_all(&host).unwrap();
+            }
+            NodeKind::File(f) => std::fs::write(&host, f.to_vec().unwrap()).unwrap(),
+            NodeKind::Symlink(t) => std::os::unix::fs::symlink(lossy(t), &host).unwrap(),
+            NodeKind::CharDevice { major, minor } => {
+                run(&["mknod", hs, "c", &major.to_string(), &minor.to_string()])
+            }
+            NodeKind::BlockDevice { major, minor } => {
+                run(&["mknod", hs, "b", &major.to_string(), &minor.to_string()])
+            }
+            NodeKind::Fifo => run(&["mkfifo", hs]),
+            NodeKind::Socket => {
+                std::os::unix::net::UnixListener::bind(&host).unwrap();
+            }
+        }
+        // chown drops file capabilities, so attributes come after it.
+        std::os::unix::fs::lchown(&host, Some(node.meta.uid), Some(node.meta.gid)).unwrap();
+        if !matches!(node.kind, NodeKind::Symlink(_)) {
+            std::fs::set_permissions(
+                &host,
+                std::fs::Permissions::from_mode(node.meta.perm as u32),
+            )
+            .unwrap();
+        }
+        for x in &node.xattrs {
+            let hex: String = x.value.iter().map(|b| format!("{b:02x}")).collect();
+            run(&[
+                "setfattr",
+                "-h",
+                "-n",
+                &lossy(&x.name),
+                "-v",
+                &format!("0x{hex}"),
+                hs,
+            ]);
+        }
+    }
+    // Times last, children before parents, so creating entries does not touch them.
+    for (path, id) in walk.iter().rev() {
+        let node = tree.node(*id).unwrap();
+        let host = dest.join(lossy(path).trim_start_matches('/'));
+        let t = node.meta.mtime;
+        let st = Command::new("touch")
+            .args(["-h", "-d", &format!("@{}.{:09}", t.sec, t.nsec)])
+            .arg(&host)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+}
+
+/// Asserts two canonical listings are equal, showing only the lines that differ.
+pub fn assert_same(got: &[String], want: &[String]) {
+    let missing: Vec<_> = want.iter().filter(|l| !got.contains(l)).take(10).collect();
+    let extra: Vec<_> = got.iter().filter(|l| !want.contains(l)).take(10).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty() && got.len() == want.len(),
+        "missing {missing:#?}\nunexpected {extra:#?}"
+    );
+}
+
+pub fn is_root() -> bool {
+    let out = Command::new("id").arg("-u").output().unwrap();
+    let root = String::from_utf8_lossy(&out.stdout).trim() == "0";
+    if !root {
+        eprintln!("skipping: needs root to create owners and device nodes for mke2fs -d");
+    }
+    root
+}
