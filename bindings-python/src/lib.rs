@@ -8,6 +8,7 @@
 
 use pyo3::prelude::*;
 
+mod cpio;
 pub mod errors;
 
 /// The native module.
@@ -15,5 +16,6 @@ pub mod errors;
 fn _kir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
+    cpio::register(m)?;
     Ok(())
 }
