@@ -13,6 +13,7 @@
 //! - `ext4`, `tar`: root file systems without root, loop mounts or a VM.
 //! - `sparse`, `disk`: Android sparse images, MBR/GPT disks and FAT file systems.
 
+pub mod bootimg;
 pub mod compress;
 pub mod cpio;
 mod error;
