@@ -155,7 +155,9 @@ impl CpioNewEntry {
             Node::Directory => ("directory", b"", String::new(), 0, 0),
             Node::Symlink(t) => ("symlink", b"", t.clone(), 0, 0),
             Node::HardLink(t) => ("hardlink", b"", t.clone(), 0, 0),
-            Node::CharDevice { major, minor } => ("char_device", b"", String::new(), *major, *minor),
+            Node::CharDevice { major, minor } => {
+                ("char_device", b"", String::new(), *major, *minor)
+            }
             Node::BlockDevice { major, minor } => {
                 ("block_device", b"", String::new(), *major, *minor)
             }
@@ -181,8 +183,14 @@ impl CpioNewEntry {
             "directory" => Node::Directory,
             "symlink" => Node::Symlink(self.target.clone()),
             "hardlink" => Node::HardLink(self.target.clone()),
-            "char_device" => Node::CharDevice { major: self.major, minor: self.minor },
-            "block_device" => Node::BlockDevice { major: self.major, minor: self.minor },
+            "char_device" => Node::CharDevice {
+                major: self.major,
+                minor: self.minor,
+            },
+            "block_device" => Node::BlockDevice {
+                major: self.major,
+                minor: self.minor,
+            },
             "fifo" => Node::Fifo,
             "socket" => Node::Socket,
             other => {
@@ -222,7 +230,10 @@ pub struct CpioExtractReport {
 }
 
 fn entries_to_py(py: Python<'_>, entries: Vec<Entry>) -> PyResult<Vec<Py<CpioEntry>>> {
-    entries.into_iter().map(|e| Py::new(py, CpioEntry::from_core(py, e))).collect()
+    entries
+        .into_iter()
+        .map(|e| Py::new(py, CpioEntry::from_core(py, e)))
+        .collect()
 }
 
 /// Reads one archive from the start of `data`, up to its trailer.
@@ -235,7 +246,9 @@ fn cpio_read(py: Python<'_>, data: &[u8]) -> PyResult<Vec<Py<CpioEntry>>> {
 /// Reads an initramfs: archives back to back, each plain or compressed.
 #[pyfunction]
 fn cpio_read_initramfs(py: Python<'_>, data: &[u8]) -> PyResult<Vec<CpioSegment>> {
-    let segments = py.detach(|| cpio::read_initramfs(data)).map_err(core_error)?;
+    let segments = py
+        .detach(|| cpio::read_initramfs(data))
+        .map_err(core_error)?;
     segments
         .into_iter()
         .map(|s| {
@@ -266,8 +279,16 @@ fn cpio_write<'py>(
     first_ino: u32,
     gzip_level: Option<u32>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let entries = entries.iter().map(|e| e.to_core(py)).collect::<PyResult<Vec<_>>>()?;
-    let opts = WriteOptions { mtime, owner, pad_to, first_ino };
+    let entries = entries
+        .iter()
+        .map(|e| e.to_core(py))
+        .collect::<PyResult<Vec<_>>>()?;
+    let opts = WriteOptions {
+        mtime,
+        owner,
+        pad_to,
+        first_ino,
+    };
     let bytes = py
         .detach(|| {
             let plain = cpio::write(&entries, &opts)?;
@@ -289,7 +310,10 @@ fn cpio_to_new_entries(
 ) -> PyResult<Vec<CpioNewEntry>> {
     let entries: Vec<Entry> = entries.iter().map(|e| e.to_core(py)).collect();
     let new = cpio::to_new_entries(&entries).map_err(core_error)?;
-    Ok(new.into_iter().map(|e| CpioNewEntry::from_core(py, e)).collect())
+    Ok(new
+        .into_iter()
+        .map(|e| CpioNewEntry::from_core(py, e))
+        .collect())
 }
 
 /// Extracts entries below `dest`; names that would land outside it raise
@@ -301,15 +325,22 @@ fn cpio_extract(
     dest: PathBuf,
 ) -> PyResult<CpioExtractReport> {
     let entries: Vec<Entry> = entries.iter().map(|e| e.to_core(py)).collect();
-    let report = py.detach(|| cpio::extract(&entries, &dest)).map_err(core_error)?;
-    Ok(CpioExtractReport { written: report.written, skipped: report.skipped })
+    let report = py
+        .detach(|| cpio::extract(&entries, &dest))
+        .map_err(core_error)?;
+    Ok(CpioExtractReport {
+        written: report.written,
+        skipped: report.skipped,
+    })
 }
 
 /// Decompresses gzip, xz, zstd or lz4 data (told apart by magic); other data
 /// is returned unchanged.
 #[pyfunction]
 fn decompress<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-    let plain = py.detach(|| kir_core::compress::decompress(data)).map_err(core_error)?;
+    let plain = py
+        .detach(|| kir_core::compress::decompress(data))
+        .map_err(core_error)?;
     Ok(PyBytes::new(py, &plain))
 }
 
@@ -334,4 +365,3 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sniff_compression, m)?)?;
     Ok(())
 }
-
