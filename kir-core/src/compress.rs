@@ -100,7 +100,11 @@ pub fn decompress(data: &[u8]) -> Result<Vec<u8>> {
         }
         other => {
             let (out, _) = decompress_member(data)?;
-            log::debug!("decompressed {} bytes of {other} into {}", data.len(), out.len());
+            log::debug!(
+                "decompressed {} bytes of {other} into {}",
+                data.len(),
+                out.len()
+            );
             Ok(out)
         }
     }
@@ -127,7 +131,9 @@ pub fn decompress_member(data: &[u8]) -> Result<(Vec<u8>, usize)> {
         Compression::Gzip => {
             let mut rest: &[u8] = data;
             let mut decoder = flate2::bufread::GzDecoder::new(&mut rest);
-            decoder.read_to_end(&mut out).map_err(|e| stream_error("gzip", e))?;
+            decoder
+                .read_to_end(&mut out)
+                .map_err(|e| stream_error("gzip", e))?;
             drop(decoder);
             return Ok((out, data.len() - rest.len()));
         }
@@ -138,10 +144,11 @@ pub fn decompress_member(data: &[u8]) -> Result<(Vec<u8>, usize)> {
         }
         Compression::Zstd => {
             let mut input: &[u8] = data;
-            let mut decoder = ruzstd::decoding::StreamingDecoder::new(&mut input).map_err(|e| {
-                Error::malformed("zstd", 0, "frame header", e.to_string())
-            })?;
-            decoder.read_to_end(&mut out).map_err(|e| stream_error("zstd", e))?;
+            let mut decoder = ruzstd::decoding::StreamingDecoder::new(&mut input)
+                .map_err(|e| Error::malformed("zstd", 0, "frame header", e.to_string()))?;
+            decoder
+                .read_to_end(&mut out)
+                .map_err(|e| stream_error("zstd", e))?;
         }
         Compression::Lz4Legacy => out = lz4_legacy(data)?,
         Compression::Lz4Frame => {
@@ -157,10 +164,10 @@ pub fn decompress_member(data: &[u8]) -> Result<(Vec<u8>, usize)> {
 /// 0 and OS byte "Unix": what `gzip -n` writes, so output depends only on the
 /// input and `level` (0–9, clamped).
 pub fn gzip(data: &[u8], level: u32) -> Vec<u8> {
-    let mut encoder = flate2::GzBuilder::new()
-        .mtime(0)
-        .operating_system(3)
-        .write(Vec::with_capacity(data.len() / 3 + 64), flate2::Compression::new(level.min(9)));
+    let mut encoder = flate2::GzBuilder::new().mtime(0).operating_system(3).write(
+        Vec::with_capacity(data.len() / 3 + 64),
+        flate2::Compression::new(level.min(9)),
+    );
     // Writing into a Vec cannot fail.
     let _ = encoder.write_all(data);
     encoder.finish().unwrap_or_default()
@@ -184,17 +191,22 @@ fn lz4_legacy(data: &[u8]) -> Result<Vec<u8>> {
             break;
         }
         let start = pos + 4;
-        let end = start.checked_add(size).filter(|&end| end <= data.len()).ok_or_else(|| {
-            Error::malformed(
-                "lz4 legacy",
-                pos as u64,
-                "block size",
-                format!("{size} bytes run past the end of the input ({} bytes)", data.len()),
-            )
-        })?;
-        let n = lz4_flex::block::decompress_into(&data[start..end], &mut block).map_err(|e| {
-            Error::malformed("lz4 legacy", start as u64, "block", e.to_string())
-        })?;
+        let end = start
+            .checked_add(size)
+            .filter(|&end| end <= data.len())
+            .ok_or_else(|| {
+                Error::malformed(
+                    "lz4 legacy",
+                    pos as u64,
+                    "block size",
+                    format!(
+                        "{size} bytes run past the end of the input ({} bytes)",
+                        data.len()
+                    ),
+                )
+            })?;
+        let n = lz4_flex::block::decompress_into(&data[start..end], &mut block)
+            .map_err(|e| Error::malformed("lz4 legacy", start as u64, "block", e.to_string()))?;
         out.extend_from_slice(&block[..n]);
         pos = end;
     }
@@ -240,7 +252,10 @@ mod tests {
 
     #[test]
     fn sniff_tells_each_magic() {
-        assert_eq!(sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0, 1]), Compression::Xz);
+        assert_eq!(
+            sniff(&[0xfd, b'7', b'z', b'X', b'Z', 0, 1]),
+            Compression::Xz
+        );
         assert_eq!(sniff(&[0x28, 0xb5, 0x2f, 0xfd, 0]), Compression::Zstd);
         assert_eq!(sniff(&[0x02, 0x21, 0x4c, 0x18]), Compression::Lz4Legacy);
         assert_eq!(sniff(&[0x04, 0x22, 0x4d, 0x18]), Compression::Lz4Frame);

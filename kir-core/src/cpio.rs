@@ -198,14 +198,23 @@ pub fn read_initramfs(data: &[u8]) -> Result<Vec<Segment>> {
     let mut segments = Vec::new();
     let mut pos = 0usize;
     loop {
-        pos += data.get(pos..).unwrap_or_default().iter().take_while(|&&b| b == 0).count();
+        pos += data
+            .get(pos..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|&&b| b == 0)
+            .count();
         let Some(rest) = data.get(pos..).filter(|r| !r.is_empty()) else {
             break;
         };
         let compression = compress::sniff(rest);
         if compression == Compression::None {
             let archive = read(rest).map_err(|e| shift_offset(e, pos))?;
-            segments.push(Segment { offset: pos, compression, entries: archive.entries });
+            segments.push(Segment {
+                offset: pos,
+                compression,
+                entries: archive.entries,
+            });
             pos += archive.len;
             continue;
         }
@@ -213,32 +222,52 @@ pub fn read_initramfs(data: &[u8]) -> Result<Vec<Segment>> {
         log::debug!("initramfs: {compression} member at offset {pos}, {used} bytes");
         let mut inner = 0usize;
         loop {
-            inner += plain.get(inner..).unwrap_or_default().iter().take_while(|&&b| b == 0).count();
+            inner += plain
+                .get(inner..)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&b| b == 0)
+                .count();
             let Some(archive_bytes) = plain.get(inner..).filter(|r| !r.is_empty()) else {
                 break;
             };
-            let archive = read(archive_bytes).map_err(|e| {
-                Error::Check {
-                    input: format!("{compression} member at offset {pos:#x}"),
-                    reason: e.to_string(),
-                }
+            let archive = read(archive_bytes).map_err(|e| Error::Check {
+                input: format!("{compression} member at offset {pos:#x}"),
+                reason: e.to_string(),
             })?;
-            segments.push(Segment { offset: pos, compression, entries: archive.entries });
+            segments.push(Segment {
+                offset: pos,
+                compression,
+                entries: archive.entries,
+            });
             inner += archive.len;
         }
         pos += used;
     }
     if segments.is_empty() {
-        return Err(Error::malformed(FORMAT, 0, "c_magic", "empty input: no archive"));
+        return Err(Error::malformed(
+            FORMAT,
+            0,
+            "c_magic",
+            "empty input: no archive",
+        ));
     }
     Ok(segments)
 }
 
 fn shift_offset(e: Error, by: usize) -> Error {
     match e {
-        Error::Malformed { format, offset, field, reason } => {
-            Error::Malformed { format, offset: offset + by as u64, field, reason }
-        }
+        Error::Malformed {
+            format,
+            offset,
+            field,
+            reason,
+        } => Error::Malformed {
+            format,
+            offset: offset + by as u64,
+            field,
+            reason,
+        },
         other => other,
     }
 }
@@ -249,7 +278,10 @@ fn read_entry(data: &[u8], pos: usize) -> Result<(Entry, usize)> {
             FORMAT,
             pos as u64,
             "header",
-            format!("{} bytes left, a header needs {HEADER_LEN}", data.len().saturating_sub(pos)),
+            format!(
+                "{} bytes left, a header needs {HEADER_LEN}",
+                data.len().saturating_sub(pos)
+            ),
         )
     })?;
     let magic = &header[..6];
@@ -262,7 +294,10 @@ fn read_entry(data: &[u8], pos: usize) -> Result<(Entry, usize)> {
             FORMAT,
             pos as u64,
             "c_magic",
-            format!("{:?} is neither 070701 nor 070702", String::from_utf8_lossy(magic)),
+            format!(
+                "{:?} is neither 070701 nor 070702",
+                String::from_utf8_lossy(magic)
+            ),
         ));
     };
 
@@ -283,13 +318,31 @@ fn read_entry(data: &[u8], pos: usize) -> Result<(Entry, usize)> {
                 )
             })?;
     }
-    let [ino, mode, uid, gid, nlink, mtime, filesize, dev_major, dev_minor, rdev_major, rdev_minor, namesize, check] =
-        fields;
+    let [
+        ino,
+        mode,
+        uid,
+        gid,
+        nlink,
+        mtime,
+        filesize,
+        dev_major,
+        dev_minor,
+        rdev_major,
+        rdev_minor,
+        namesize,
+        check,
+    ] = fields;
 
     let name_at = pos + HEADER_LEN;
     let namesize = namesize as usize;
     if namesize == 0 {
-        return Err(Error::malformed(FORMAT, (pos + 94) as u64, "c_namesize", "0: no room for the NUL"));
+        return Err(Error::malformed(
+            FORMAT,
+            (pos + 94) as u64,
+            "c_namesize",
+            "0: no room for the NUL",
+        ));
     }
     let name_bytes = name_at
         .checked_add(namesize)
@@ -299,7 +352,10 @@ fn read_entry(data: &[u8], pos: usize) -> Result<(Entry, usize)> {
                 FORMAT,
                 (pos + 94) as u64,
                 "c_namesize",
-                format!("{namesize} runs past the end of the input ({} bytes)", data.len()),
+                format!(
+                    "{namesize} runs past the end of the input ({} bytes)",
+                    data.len()
+                ),
             )
         })?;
     let (last, name_bytes) = name_bytes.split_last().unwrap_or((&1, &[]));
@@ -311,9 +367,8 @@ fn read_entry(data: &[u8], pos: usize) -> Result<(Entry, usize)> {
             "not a single NUL-terminated string of c_namesize bytes",
         ));
     }
-    let name = String::from_utf8(name_bytes.to_vec()).map_err(|_| {
-        Error::malformed(FORMAT, name_at as u64, "name", "not valid UTF-8")
-    })?;
+    let name = String::from_utf8(name_bytes.to_vec())
+        .map_err(|_| Error::malformed(FORMAT, name_at as u64, "name", "not valid UTF-8"))?;
 
     let data_at = align4(name_at + namesize);
     let filesize = filesize as usize;
@@ -332,7 +387,9 @@ fn read_entry(data: &[u8], pos: usize) -> Result<(Entry, usize)> {
             )
         })?;
     if crc {
-        let sum = body.iter().fold(0u32, |acc, &b| acc.wrapping_add(u32::from(b)));
+        let sum = body
+            .iter()
+            .fold(0u32, |acc, &b| acc.wrapping_add(u32::from(b)));
         if sum != check {
             return Err(Error::malformed(
                 FORMAT,
@@ -412,7 +469,13 @@ pub struct NewEntry {
 impl NewEntry {
     /// An entry owned by 0:0.
     pub fn new(path: impl Into<String>, node: Node, permissions: u32) -> Self {
-        NewEntry { path: path.into(), node, permissions, uid: 0, gid: 0 }
+        NewEntry {
+            path: path.into(),
+            node,
+            permissions,
+            uid: 0,
+            gid: 0,
+        }
     }
 }
 
@@ -431,7 +494,12 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { mtime: 0, owner: Some((0, 0)), pad_to: 512, first_ino: 1 }
+        WriteOptions {
+            mtime: 0,
+            owner: Some((0, 0)),
+            pad_to: 512,
+            first_ino: 1,
+        }
     }
 }
 
@@ -443,7 +511,10 @@ pub fn source_date_epoch(value: Option<&str>) -> Result<u32> {
         Some(v) => v.trim().parse::<u32>().map_err(|_| {
             Error::invalid_argument(
                 "SOURCE_DATE_EPOCH",
-                format!("{v:?} is not a number of seconds between 0 and {}", u32::MAX),
+                format!(
+                    "{v:?} is not a number of seconds between 0 and {}",
+                    u32::MAX
+                ),
             )
         }),
     }
@@ -468,7 +539,11 @@ pub fn normalize_path(path: &str) -> Result<String> {
             p => parts.push(p),
         }
     }
-    if parts.is_empty() { Ok(".".to_string()) } else { Ok(parts.join("/")) }
+    if parts.is_empty() {
+        Ok(".".to_string())
+    } else {
+        Ok(parts.join("/"))
+    }
 }
 
 /// Writes `entries` as one newc archive with its trailer.
@@ -482,15 +557,23 @@ pub fn write(entries: &[NewEntry], opts: &WriteOptions) -> Result<Vec<u8>> {
         let path = normalize_path(&entry.path)?;
         let key = sort_key(&path);
         if sorted.insert(key, entry).is_some() {
-            return Err(Error::invalid_argument(&entry.path, "path appears twice in the archive"));
+            return Err(Error::invalid_argument(
+                &entry.path,
+                "path appears twice in the archive",
+            ));
         }
     }
 
-    let paths: Vec<(String, &NewEntry)> =
-        sorted.into_iter().map(|(key, entry)| (key_to_path(&key), entry)).collect();
+    let paths: Vec<(String, &NewEntry)> = sorted
+        .into_iter()
+        .map(|(key, entry)| (key_to_path(&key), entry))
+        .collect();
 
-    let index: HashMap<&str, usize> =
-        paths.iter().enumerate().map(|(i, (p, _))| (p.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (p.as_str(), i))
+        .collect();
 
     // Hard-link groups: the file's index, then its links in archive order.
     let mut link_target = vec![None; paths.len()];
@@ -500,7 +583,10 @@ pub fn write(entries: &[NewEntry], opts: &WriteOptions) -> Result<Vec<u8>> {
         if let Node::HardLink(target) = &entry.node {
             let target_path = normalize_path(target)?;
             let t = *index.get(target_path.as_str()).ok_or_else(|| {
-                Error::invalid_argument(path, format!("hard link to {target:?}, which is not in the archive"))
+                Error::invalid_argument(
+                    path,
+                    format!("hard link to {target:?}, which is not in the archive"),
+                )
             })?;
             if !matches!(paths[t].1.node, Node::File(_)) {
                 return Err(Error::invalid_argument(
@@ -536,15 +622,19 @@ pub fn write(entries: &[NewEntry], opts: &WriteOptions) -> Result<Vec<u8>> {
         inos[i] = this_ino;
 
         let source = paths[group].1;
-        let (file_type, nlink, data, rdev): (FileType, u32, &[u8], (u32, u32)) = match &source.node {
+        let (file_type, nlink, data, rdev): (FileType, u32, &[u8], (u32, u32)) = match &source.node
+        {
             Node::File(bytes) => {
                 let carries_data = last_of_group[group] == i;
                 let data: &[u8] = if carries_data { bytes } else { &[] };
                 (FileType::Regular, group_size[group], data, (0, 0))
             }
-            Node::Directory => {
-                (FileType::Directory, 2 + subdirs.get(path.as_str()).copied().unwrap_or(0), &[], (0, 0))
-            }
+            Node::Directory => (
+                FileType::Directory,
+                2 + subdirs.get(path.as_str()).copied().unwrap_or(0),
+                &[],
+                (0, 0),
+            ),
             Node::Symlink(target) => (FileType::Symlink, 1, target.as_bytes(), (0, 0)),
             Node::CharDevice { major, minor } => (FileType::CharDevice, 1, &[], (*major, *minor)),
             Node::BlockDevice { major, minor } => (FileType::BlockDevice, 1, &[], (*major, *minor)),
@@ -557,7 +647,9 @@ pub fn write(entries: &[NewEntry], opts: &WriteOptions) -> Result<Vec<u8>> {
         };
         let (uid, gid) = opts.owner.unwrap_or((entry.uid, entry.gid));
         let mode = file_type.mode_bits() | (source.permissions & 0o7777);
-        push_entry(&mut out, path, this_ino, mode, uid, gid, nlink, opts.mtime, rdev, data)?;
+        push_entry(
+            &mut out, path, this_ino, mode, uid, gid, nlink, opts.mtime, rdev, data,
+        )?;
     }
     push_entry(&mut out, TRAILER, 0, 0, 0, 0, 1, 0, (0, 0), &[])?;
     if opts.pad_to > 1 {
@@ -568,11 +660,19 @@ pub fn write(entries: &[NewEntry], opts: &WriteOptions) -> Result<Vec<u8>> {
 }
 
 fn sort_key(path: &str) -> Vec<String> {
-    if path == "." { Vec::new() } else { path.split('/').map(str::to_string).collect() }
+    if path == "." {
+        Vec::new()
+    } else {
+        path.split('/').map(str::to_string).collect()
+    }
 }
 
 fn key_to_path(key: &[String]) -> String {
-    if key.is_empty() { ".".to_string() } else { key.join("/") }
+    if key.is_empty() {
+        ".".to_string()
+    } else {
+        key.join("/")
+    }
 }
 
 fn parent_of(path: &str) -> &str {
@@ -595,11 +695,14 @@ fn push_entry(
     rdev: (u32, u32),
     data: &[u8],
 ) -> Result<()> {
-    let filesize = u32::try_from(data.len())
-        .map_err(|_| Error::invalid_argument(name, "file of 4 GiB or more does not fit newc's c_filesize"))?;
+    let filesize = u32::try_from(data.len()).map_err(|_| {
+        Error::invalid_argument(name, "file of 4 GiB or more does not fit newc's c_filesize")
+    })?;
     let namesize = u32::try_from(name.len() + 1)
         .map_err(|_| Error::invalid_argument(name, "name too long for c_namesize"))?;
-    let fields = [ino, mode, uid, gid, nlink, mtime, filesize, 0, 0, rdev.0, rdev.1, namesize, 0];
+    let fields = [
+        ino, mode, uid, gid, nlink, mtime, filesize, 0, 0, rdev.0, rdev.1, namesize, 0,
+    ];
     out.extend_from_slice(NEWC_MAGIC);
     for field in fields {
         out.extend_from_slice(format!("{field:08X}").as_bytes());
@@ -626,8 +729,10 @@ pub fn to_new_entries(entries: &[Entry]) -> Result<Vec<NewEntry>> {
                 match first_link.get(&key) {
                     Some(first) if first != &path => {
                         if !entry.data.is_empty() {
-                            if let Some(NewEntry { node: Node::File(data), .. }) =
-                                by_path.get_mut(&sort_key(first))
+                            if let Some(NewEntry {
+                                node: Node::File(data),
+                                ..
+                            }) = by_path.get_mut(&sort_key(first))
                             {
                                 data.clone_from(&entry.data);
                             }
@@ -642,16 +747,19 @@ pub fn to_new_entries(entries: &[Entry]) -> Result<Vec<NewEntry>> {
             }
             Some(FileType::Regular) => Node::File(entry.data.clone()),
             Some(FileType::Directory) => Node::Directory,
-            Some(FileType::Symlink) => Node::Symlink(
-                String::from_utf8(entry.data.clone())
-                    .map_err(|_| Error::invalid_argument(&entry.name, "symlink target is not UTF-8"))?,
-            ),
-            Some(FileType::CharDevice) => {
-                Node::CharDevice { major: entry.rdev_major, minor: entry.rdev_minor }
+            Some(FileType::Symlink) => {
+                Node::Symlink(String::from_utf8(entry.data.clone()).map_err(|_| {
+                    Error::invalid_argument(&entry.name, "symlink target is not UTF-8")
+                })?)
             }
-            Some(FileType::BlockDevice) => {
-                Node::BlockDevice { major: entry.rdev_major, minor: entry.rdev_minor }
-            }
+            Some(FileType::CharDevice) => Node::CharDevice {
+                major: entry.rdev_major,
+                minor: entry.rdev_minor,
+            },
+            Some(FileType::BlockDevice) => Node::BlockDevice {
+                major: entry.rdev_major,
+                minor: entry.rdev_minor,
+            },
             Some(FileType::Fifo) => Node::Fifo,
             Some(FileType::Socket) => Node::Socket,
             None => {
@@ -671,8 +779,10 @@ pub fn to_new_entries(entries: &[Entry]) -> Result<Vec<NewEntry>> {
         by_path.insert(sort_key(&path), new);
     }
     // A link whose file was later replaced by something else is kept as a copy.
-    let snapshot: HashMap<String, Node> =
-        by_path.values().map(|e| (e.path.clone(), e.node.clone())).collect();
+    let snapshot: HashMap<String, Node> = by_path
+        .values()
+        .map(|e| (e.path.clone(), e.node.clone()))
+        .collect();
     for entry in by_path.values_mut() {
         if let Node::HardLink(target) = &entry.node {
             match snapshot.get(target) {
@@ -697,8 +807,15 @@ pub fn listing(entries: &[Entry]) -> Vec<String> {
                 }
                 _ => e.data.len().to_string(),
             };
-            let mut line =
-                format!("{} {} {} {} {} {}", mode_string(e.mode), e.nlink, e.uid, e.gid, size, e.name);
+            let mut line = format!(
+                "{} {} {} {} {} {}",
+                mode_string(e.mode),
+                e.nlink,
+                e.uid,
+                e.gid,
+                size,
+                e.name
+            );
             if e.file_type() == Some(FileType::Symlink) {
                 line.push_str(" -> ");
                 line.push_str(&String::from_utf8_lossy(&e.data));
@@ -805,8 +922,11 @@ pub fn extract(entries: &[Entry], dest: &Path) -> Result<ExtractReport> {
                 if entry.nlink >= 2 && !linked {
                     links.insert(key, path.clone());
                 }
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(entry.permissions()))
-                    .map_err(|e| Error::io(&path, e))?;
+                std::fs::set_permissions(
+                    &path,
+                    std::fs::Permissions::from_mode(entry.permissions()),
+                )
+                .map_err(|e| Error::io(&path, e))?;
             }
             Some(FileType::Symlink) => {
                 remove_existing(&path)?;
@@ -851,7 +971,9 @@ fn safe_relative(archive: &str, name: &str) -> Result<PathBuf> {
             Component::Normal(part) => rel.push(part),
             Component::CurDir => {}
             Component::ParentDir => return Err(unsafe_path("contains a `..` component")),
-            Component::RootDir | Component::Prefix(_) => return Err(unsafe_path("is an absolute path")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(unsafe_path("is an absolute path"));
+            }
         }
     }
     Ok(rel)
@@ -900,7 +1022,18 @@ mod tests {
         let bytes = write(&sample(), &WriteOptions::default()).unwrap();
         let archive = read(&bytes).unwrap();
         let names: Vec<_> = archive.entries.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, [".", "bin", "dev-null", "usr", "usr/lib", "usr/lib/a.ko", "usr/lib/b.ko"]);
+        assert_eq!(
+            names,
+            [
+                ".",
+                "bin",
+                "dev-null",
+                "usr",
+                "usr/lib",
+                "usr/lib/a.ko",
+                "usr/lib/b.ko"
+            ]
+        );
         let inos: Vec<_> = archive.entries.iter().map(|e| e.ino).collect();
         assert_eq!(inos, [1, 2, 3, 4, 5, 6, 6]);
         assert_eq!(bytes.len() % 512, 0);
@@ -921,7 +1054,11 @@ mod tests {
     fn directory_nlink_counts_subdirectories() {
         let bytes = write(&sample(), &WriteOptions::default()).unwrap();
         let archive = read(&bytes).unwrap();
-        let nlink: HashMap<_, _> = archive.entries.iter().map(|e| (e.name.as_str(), e.nlink)).collect();
+        let nlink: HashMap<_, _> = archive
+            .entries
+            .iter()
+            .map(|e| (e.name.as_str(), e.nlink))
+            .collect();
         assert_eq!(nlink["."], 3);
         assert_eq!(nlink["usr"], 3);
         assert_eq!(nlink["usr/lib"], 2);
@@ -931,10 +1068,21 @@ mod tests {
     fn mtime_and_owner_options_apply_to_every_entry() {
         let mut entries = sample();
         entries[0].uid = 1000;
-        let opts = WriteOptions { mtime: 1_700_000_000, ..WriteOptions::default() };
+        let opts = WriteOptions {
+            mtime: 1_700_000_000,
+            ..WriteOptions::default()
+        };
         let archive = read(&write(&entries, &opts).unwrap()).unwrap();
-        assert!(archive.entries.iter().all(|e| e.mtime == 1_700_000_000 && e.uid == 0 && e.gid == 0));
-        let keep = WriteOptions { owner: None, ..WriteOptions::default() };
+        assert!(
+            archive
+                .entries
+                .iter()
+                .all(|e| e.mtime == 1_700_000_000 && e.uid == 0 && e.gid == 0)
+        );
+        let keep = WriteOptions {
+            owner: None,
+            ..WriteOptions::default()
+        };
         let archive = read(&write(&entries, &keep).unwrap()).unwrap();
         assert!(archive.entries.iter().any(|e| e.uid == 1000));
     }
@@ -968,7 +1116,14 @@ mod tests {
 
     #[test]
     fn every_truncation_is_an_error() {
-        let bytes = write(&sample(), &WriteOptions { pad_to: 0, ..WriteOptions::default() }).unwrap();
+        let bytes = write(
+            &sample(),
+            &WriteOptions {
+                pad_to: 0,
+                ..WriteOptions::default()
+            },
+        )
+        .unwrap();
         for cut in 0..bytes.len() {
             assert!(read(&bytes[..cut]).is_err(), "cut {cut}");
         }
@@ -988,8 +1143,11 @@ mod tests {
     #[test]
     fn round_trip_through_new_entries_is_identical() {
         let bytes = write(&sample(), &WriteOptions::default()).unwrap();
-        let again = write(&to_new_entries(&read(&bytes).unwrap().entries).unwrap(), &WriteOptions::default())
-            .unwrap();
+        let again = write(
+            &to_new_entries(&read(&bytes).unwrap().entries).unwrap(),
+            &WriteOptions::default(),
+        )
+        .unwrap();
         assert_eq!(bytes, again);
     }
 
@@ -1004,7 +1162,15 @@ mod tests {
     #[test]
     fn source_date_epoch_parses_or_names_the_variable() {
         assert_eq!(source_date_epoch(None).unwrap(), 0);
-        assert_eq!(source_date_epoch(Some("1700000000")).unwrap(), 1_700_000_000);
-        assert!(source_date_epoch(Some("yesterday")).unwrap_err().to_string().contains("SOURCE_DATE_EPOCH"));
+        assert_eq!(
+            source_date_epoch(Some("1700000000")).unwrap(),
+            1_700_000_000
+        );
+        assert!(
+            source_date_epoch(Some("yesterday"))
+                .unwrap_err()
+                .to_string()
+                .contains("SOURCE_DATE_EPOCH")
+        );
     }
 }

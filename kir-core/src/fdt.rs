@@ -51,11 +51,21 @@ impl FdtInfo {
 /// Bytes past `totalsize` are allowed (a DTB padded by its container).
 pub fn inspect(data: &[u8]) -> Result<FdtInfo> {
     let header = data.get(..HEADER_LEN).ok_or_else(|| {
-        Error::malformed(FORMAT, 0, "header", format!("{} bytes, a header needs {HEADER_LEN}", data.len()))
+        Error::malformed(
+            FORMAT,
+            0,
+            "header",
+            format!("{} bytes, a header needs {HEADER_LEN}", data.len()),
+        )
     })?;
     let field = |i: usize| be32(header, i * 4);
     if field(0) != FDT_MAGIC {
-        return Err(Error::malformed(FORMAT, 0, "magic", format!("{:#010x}, expected 0xd00dfeed", field(0))));
+        return Err(Error::malformed(
+            FORMAT,
+            0,
+            "magic",
+            format!("{:#010x}, expected 0xd00dfeed", field(0)),
+        ));
     }
     let totalsize = field(1);
     let (off_struct, off_strings, off_rsvmap) = (field(2), field(3), field(4));
@@ -93,14 +103,23 @@ pub fn inspect(data: &[u8]) -> Result<FdtInfo> {
     };
     in_tree(off_rsvmap, 16, 16, "off_mem_rsvmap")?;
     // Version 16 trees have no size_dt_struct: the block runs to totalsize at most.
-    let size_struct = if version >= 17 { size_struct } else { totalsize.saturating_sub(off_struct) };
+    let size_struct = if version >= 17 {
+        size_struct
+    } else {
+        totalsize.saturating_sub(off_struct)
+    };
     in_tree(off_struct, size_struct, 8, "off_dt_struct")?;
     in_tree(off_strings, size_strings, 12, "off_dt_strings")?;
 
     let structure = &tree[off_struct as usize..(off_struct + size_struct) as usize];
     let strings = &tree[off_strings as usize..(off_strings + size_strings) as usize];
     let (model, compatible) = walk(structure, strings, u64::from(off_struct))?;
-    Ok(FdtInfo { totalsize, version, model, compatible })
+    Ok(FdtInfo {
+        totalsize,
+        version,
+        model,
+        compatible,
+    })
 }
 
 /// Walks the structure block; returns the root node's model and compatible.
@@ -113,40 +132,74 @@ fn walk(s: &[u8], strings: &[u8], base: u64) -> Result<(Option<String>, Vec<Stri
         Error::malformed(FORMAT, base + pos as u64, field, reason)
     };
     loop {
-        let token = s.get(pos..pos + 4).map(|b| be32(b, 0)).ok_or_else(|| {
-            bad(pos, "structure block", "ends before FDT_END".into())
-        })?;
+        let token = s
+            .get(pos..pos + 4)
+            .map(|b| be32(b, 0))
+            .ok_or_else(|| bad(pos, "structure block", "ends before FDT_END".into()))?;
         pos += 4;
         match token {
             FDT_BEGIN_NODE => {
-                let name_len = s.get(pos..).and_then(|r| r.iter().position(|&b| b == 0)).ok_or_else(
-                    || bad(pos, "node name", "not NUL-terminated inside the structure block".into()),
-                )?;
+                let name_len = s
+                    .get(pos..)
+                    .and_then(|r| r.iter().position(|&b| b == 0))
+                    .ok_or_else(|| {
+                        bad(
+                            pos,
+                            "node name",
+                            "not NUL-terminated inside the structure block".into(),
+                        )
+                    })?;
                 if depth == 0 && name_len != 0 {
-                    return Err(bad(pos, "node name", "the root node must have an empty name".into()));
+                    return Err(bad(
+                        pos,
+                        "node name",
+                        "the root node must have an empty name".into(),
+                    ));
                 }
                 pos = align4(pos + name_len + 1);
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    return Err(bad(pos, "structure block", format!("nodes nested deeper than {MAX_DEPTH}")));
+                    return Err(bad(
+                        pos,
+                        "structure block",
+                        format!("nodes nested deeper than {MAX_DEPTH}"),
+                    ));
                 }
             }
             FDT_END_NODE => {
                 depth = depth.checked_sub(1).ok_or_else(|| {
-                    bad(pos - 4, "FDT_END_NODE", "closes a node that was never opened".into())
+                    bad(
+                        pos - 4,
+                        "FDT_END_NODE",
+                        "closes a node that was never opened".into(),
+                    )
                 })?;
             }
             FDT_PROP => {
-                let head = s.get(pos..pos + 8).ok_or_else(|| bad(pos, "FDT_PROP", "truncated".into()))?;
+                let head = s
+                    .get(pos..pos + 8)
+                    .ok_or_else(|| bad(pos, "FDT_PROP", "truncated".into()))?;
                 let (len, nameoff) = (be32(head, 0) as usize, be32(head, 4) as usize);
                 let value = pos
                     .checked_add(8 + len)
                     .and_then(|end| s.get(pos + 8..end))
-                    .ok_or_else(|| bad(pos, "len", format!("property of {len} bytes runs past the block")))?;
+                    .ok_or_else(|| {
+                        bad(
+                            pos,
+                            "len",
+                            format!("property of {len} bytes runs past the block"),
+                        )
+                    })?;
                 let name = strings
                     .get(nameoff..)
                     .and_then(|r| r.iter().position(|&b| b == 0).map(|n| &r[..n]))
-                    .ok_or_else(|| bad(pos + 4, "nameoff", format!("{nameoff:#x} is outside the strings block")))?;
+                    .ok_or_else(|| {
+                        bad(
+                            pos + 4,
+                            "nameoff",
+                            format!("{nameoff:#x} is outside the strings block"),
+                        )
+                    })?;
                 if depth == 1 {
                     match name {
                         b"model" => model = string_list(value).into_iter().next(),
@@ -159,7 +212,11 @@ fn walk(s: &[u8], strings: &[u8], base: u64) -> Result<(Option<String>, Vec<Stri
             FDT_NOP => {}
             FDT_END => {
                 if depth != 0 {
-                    return Err(bad(pos - 4, "FDT_END", format!("{depth} node(s) left open")));
+                    return Err(bad(
+                        pos - 4,
+                        "FDT_END",
+                        format!("{depth} node(s) left open"),
+                    ));
                 }
                 return Ok((model, compatible));
             }
@@ -208,7 +265,10 @@ pub fn build(model: &str, compatible: &[&str]) -> Vec<u8> {
     prop(&mut structure, "#address-cells", &2u32.to_be_bytes());
     prop(&mut structure, "#size-cells", &2u32.to_be_bytes());
     prop(&mut structure, "model", format!("{model}\0").as_bytes());
-    let compat: Vec<u8> = compatible.iter().flat_map(|c| c.bytes().chain([0])).collect();
+    let compat: Vec<u8> = compatible
+        .iter()
+        .flat_map(|c| c.bytes().chain([0]))
+        .collect();
     prop(&mut structure, "compatible", &compat);
     structure.extend_from_slice(&FDT_BEGIN_NODE.to_be_bytes());
     structure.extend_from_slice(b"chosen\0\0");

@@ -143,7 +143,10 @@ pub fn find_release(data: &[u8]) -> Option<String> {
     while let Some(at) = find(&data[from..], BANNER) {
         let start = from + at + BANNER.len();
         let tail = &data[start..data.len().min(start + 128)];
-        let len = tail.iter().position(|&b| b == b' ' || b == 0 || b == b'\n').unwrap_or(tail.len());
+        let len = tail
+            .iter()
+            .position(|&b| b == b' ' || b == 0 || b == b'\n')
+            .unwrap_or(tail.len());
         let candidate = &tail[..len];
         if candidate.first().is_some_and(u8::is_ascii_digit)
             && candidate.iter().all(|b| b.is_ascii_graphic())
@@ -257,8 +260,9 @@ mod tests {
 
     #[test]
     fn other_data_is_refused_with_a_reason() {
-        let err = inspect(b"\x7fELF not a kernel image at all, sorry, no magic here....................")
-            .unwrap_err();
+        let err =
+            inspect(b"\x7fELF not a kernel image at all, sorry, no magic here....................")
+                .unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Check);
         assert!(err.to_string().contains("not an arm64 Image"), "{err}");
         assert!(inspect(&[]).is_err());

@@ -19,7 +19,10 @@ pub mod cpio;
 mod error;
 pub mod ext4;
 pub mod fdt;
+pub mod fetch;
 pub mod kernel;
 pub mod modules;
+pub mod recipe;
+pub mod repack;
 
 pub use error::{Error, ErrorKind, Result};

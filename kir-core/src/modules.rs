@@ -67,14 +67,22 @@ pub fn read_tarball(data: &[u8]) -> Result<ModulesTree> {
             _ => String::new(),
         };
         let device = || -> Result<(u32, u32)> {
-            let major = header.device_major().map_err(|e| tar_error(offset, e))?.unwrap_or(0);
-            let minor = header.device_minor().map_err(|e| tar_error(offset, e))?.unwrap_or(0);
+            let major = header
+                .device_major()
+                .map_err(|e| tar_error(offset, e))?
+                .unwrap_or(0);
+            let minor = header
+                .device_minor()
+                .map_err(|e| tar_error(offset, e))?
+                .unwrap_or(0);
             Ok((major, minor))
         };
         let node = match header.entry_type() {
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 let mut data = Vec::new();
-                entry.read_to_end(&mut data).map_err(|e| tar_error(offset, e))?;
+                entry
+                    .read_to_end(&mut data)
+                    .map_err(|e| tar_error(offset, e))?;
                 Node::File(data)
             }
             tar::EntryType::Directory => Node::Directory,
@@ -82,7 +90,12 @@ pub fn read_tarball(data: &[u8]) -> Result<ModulesTree> {
             tar::EntryType::Link => match normalize(&link_name)? {
                 Some(target) => Node::HardLink(target),
                 None => {
-                    return Err(Error::malformed("tar", offset, "linkname", "hard link to `.`"));
+                    return Err(Error::malformed(
+                        "tar",
+                        offset,
+                        "linkname",
+                        "hard link to `.`",
+                    ));
                 }
             },
             tar::EntryType::Char => {
@@ -103,7 +116,16 @@ pub fn read_tarball(data: &[u8]) -> Result<ModulesTree> {
         };
         let uid = u32::try_from(header.uid().unwrap_or(0)).unwrap_or(0);
         let gid = u32::try_from(header.gid().unwrap_or(0)).unwrap_or(0);
-        tree.insert(path.clone(), NewEntry { path, node, permissions, uid, gid });
+        tree.insert(
+            path.clone(),
+            NewEntry {
+                path,
+                node,
+                permissions,
+                uid,
+                gid,
+            },
+        );
     }
 
     add_missing_parents(&mut tree);
@@ -122,8 +144,16 @@ pub fn read_tarball(data: &[u8]) -> Result<ModulesTree> {
             }
         }
     }
-    log::debug!("modules tarball: release {release}, {module_count} modules, {} entries", tree.len());
-    Ok(ModulesTree { release, entries: tree.into_values().collect(), module_count, vermagic })
+    log::debug!(
+        "modules tarball: release {release}, {module_count} modules, {} entries",
+        tree.len()
+    );
+    Ok(ModulesTree {
+        release,
+        entries: tree.into_values().collect(),
+        module_count,
+        vermagic,
+    })
 }
 
 impl ModulesTree {
@@ -161,7 +191,13 @@ impl ModulesTree {
     /// directory of the prefix, then the tarball's entries, all 0755 dirs.
     pub fn cpio_entries(&self, prefix: &str) -> Result<Vec<NewEntry>> {
         let prefix = cpio::normalize_path(prefix)?;
-        let join = |p: &str| if prefix == "." { p.to_string() } else { format!("{prefix}/{p}") };
+        let join = |p: &str| {
+            if prefix == "." {
+                p.to_string()
+            } else {
+                format!("{prefix}/{p}")
+            }
+        };
         let mut out = vec![NewEntry::new(".", Node::Directory, 0o755)];
         if prefix != "." {
             let mut acc = String::new();
@@ -215,14 +251,21 @@ pub fn synthetic_module(name: &str, vermagic: &str) -> Result<Vec<u8>> {
         object::Architecture::Aarch64,
         object::Endianness::Little,
     );
-    let section = obj.add_section(Vec::new(), b".modinfo".to_vec(), object::SectionKind::ReadOnlyData);
+    let section = obj.add_section(
+        Vec::new(),
+        b".modinfo".to_vec(),
+        object::SectionKind::ReadOnlyData,
+    );
     let info = format!("license=GPL\0name={name}\0vermagic={vermagic}\0");
     obj.append_section_data(section, info.as_bytes(), 1);
-    obj.write().map_err(|e| Error::invalid_argument("module", e.to_string()))
+    obj.write()
+        .map_err(|e| Error::invalid_argument("module", e.to_string()))
 }
 
 fn is_module(path: &str) -> bool {
-    [".ko", ".ko.xz", ".ko.zst", ".ko.gz"].iter().any(|ext| path.ends_with(ext))
+    [".ko", ".ko.xz", ".ko.zst", ".ko.gz"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
 }
 
 /// Normalises a tarball path to start at `lib/`; `None` for the root itself.
@@ -308,7 +351,13 @@ pub fn synthetic_tarball(release: &str, vermagic: &str, names: &[&str]) -> Resul
             .map_err(|e| Error::invalid_argument("modules tarball", e.to_string()))
     };
     let base = format!("lib/modules/{release}");
-    for d in ["lib", "lib/modules", &base, &format!("{base}/kernel"), &format!("{base}/kernel/drivers")] {
+    for d in [
+        "lib",
+        "lib/modules",
+        &base,
+        &format!("{base}/kernel"),
+        &format!("{base}/kernel/drivers"),
+    ] {
         dir(d, &mut builder)?;
     }
     dir(&format!("{base}/kernel/drivers/demo"), &mut builder)?;
@@ -320,7 +369,9 @@ pub fn synthetic_tarball(release: &str, vermagic: &str, names: &[&str]) -> Resul
         append_file(&mut builder, &path, &module)?;
     }
     append_file(&mut builder, &format!("{base}/modules.dep"), dep.as_bytes())?;
-    builder.into_inner().map_err(|e| Error::invalid_argument("modules tarball", e.to_string()))
+    builder
+        .into_inner()
+        .map_err(|e| Error::invalid_argument("modules tarball", e.to_string()))
 }
 
 fn append_file(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]) -> Result<()> {
@@ -340,7 +391,12 @@ mod tests {
 
     #[test]
     fn synthetic_tarball_reads_back_with_release_and_vermagic() {
-        let tar = synthetic_tarball("6.1.0-demo", "6.1.0-demo SMP mod_unload aarch64", &["a", "b"]).unwrap();
+        let tar = synthetic_tarball(
+            "6.1.0-demo",
+            "6.1.0-demo SMP mod_unload aarch64",
+            &["a", "b"],
+        )
+        .unwrap();
         let tree = read_tarball(&compress::gzip(&tar, 6)).unwrap();
         assert_eq!(tree.release, "6.1.0-demo");
         assert_eq!(tree.module_count, 2);
@@ -354,7 +410,10 @@ mod tests {
     fn vermagic_disagreeing_with_directory_is_reported_with_the_module() {
         let tar = synthetic_tarball("6.1.0-demo", "6.1.0-old SMP aarch64", &["a"]).unwrap();
         let err = read_tarball(&tar).unwrap().check_release(None).unwrap_err();
-        assert!(err.to_string().contains("kernel/drivers/demo/a.ko"), "{err}");
+        assert!(
+            err.to_string().contains("kernel/drivers/demo/a.ko"),
+            "{err}"
+        );
         assert!(err.to_string().contains("6.1.0-old"), "{err}");
     }
 
@@ -369,8 +428,14 @@ mod tests {
 
     #[test]
     fn merged_usr_paths_and_dot_slash_are_normalised() {
-        assert_eq!(normalize("./usr/lib/modules/x").unwrap().as_deref(), Some("lib/modules/x"));
-        assert_eq!(normalize("usr/share/doc").unwrap().as_deref(), Some("usr/share/doc"));
+        assert_eq!(
+            normalize("./usr/lib/modules/x").unwrap().as_deref(),
+            Some("lib/modules/x")
+        );
+        assert_eq!(
+            normalize("usr/share/doc").unwrap().as_deref(),
+            Some("usr/share/doc")
+        );
         assert_eq!(normalize("./").unwrap(), None);
         assert!(normalize("../etc/passwd").is_err());
         assert!(normalize("/lib/modules").is_err());
@@ -382,7 +447,9 @@ mod tests {
         let mut header = tar::Header::new_gnu();
         header.set_size(1);
         header.set_mode(0o644);
-        builder.append_data(&mut header, "etc/x", &b"x"[..]).unwrap();
+        builder
+            .append_data(&mut header, "etc/x", &b"x"[..])
+            .unwrap();
         let err = read_tarball(&builder.into_inner().unwrap()).unwrap_err();
         assert!(err.to_string().contains("no lib/modules"), "{err}");
     }
