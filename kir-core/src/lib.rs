@@ -24,5 +24,6 @@ pub mod kernel;
 pub mod modules;
 pub mod recipe;
 pub mod repack;
+pub mod sparse;
 
 pub use error::{Error, ErrorKind, Result};
