@@ -18,6 +18,8 @@ pub mod compress;
 pub mod cpio;
 mod error;
 pub mod ext4;
+pub mod rootfs;
+pub mod tar;
 pub mod fdt;
 pub mod fetch;
 pub mod kernel;

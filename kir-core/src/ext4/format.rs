@@ -9,7 +9,6 @@ pub const SUPERBLOCK_SIZE: usize = 1024;
 
 pub const COMPAT_HAS_JOURNAL: u32 = 0x4;
 pub const COMPAT_EXT_ATTR: u32 = 0x8;
-pub const COMPAT_RESIZE_INODE: u32 = 0x10;
 pub const COMPAT_DIR_INDEX: u32 = 0x20;
 
 pub const INCOMPAT_FILETYPE: u32 = 0x2;
@@ -18,20 +17,15 @@ pub const INCOMPAT_JOURNAL_DEV: u32 = 0x8;
 pub const INCOMPAT_META_BG: u32 = 0x10;
 pub const INCOMPAT_EXTENTS: u32 = 0x40;
 pub const INCOMPAT_64BIT: u32 = 0x80;
-pub const INCOMPAT_MMP: u32 = 0x100;
 pub const INCOMPAT_FLEX_BG: u32 = 0x200;
 pub const INCOMPAT_EA_INODE: u32 = 0x400;
 pub const INCOMPAT_DIRDATA: u32 = 0x1000;
 pub const INCOMPAT_CSUM_SEED: u32 = 0x2000;
-pub const INCOMPAT_LARGEDIR: u32 = 0x4000;
-pub const INCOMPAT_INLINE_DATA: u32 = 0x8000;
 pub const INCOMPAT_ENCRYPT: u32 = 0x10000;
-pub const INCOMPAT_CASEFOLD: u32 = 0x20000;
 
 pub const RO_COMPAT_SPARSE_SUPER: u32 = 0x1;
 pub const RO_COMPAT_LARGE_FILE: u32 = 0x2;
 pub const RO_COMPAT_HUGE_FILE: u32 = 0x8;
-pub const RO_COMPAT_GDT_CSUM: u32 = 0x10;
 pub const RO_COMPAT_DIR_NLINK: u32 = 0x20;
 pub const RO_COMPAT_EXTRA_ISIZE: u32 = 0x40;
 pub const RO_COMPAT_BIGALLOC: u32 = 0x200;
@@ -39,12 +33,9 @@ pub const RO_COMPAT_METADATA_CSUM: u32 = 0x400;
 
 /// Block group flags.
 pub const BG_ITABLE_ZEROED: u16 = 0x4;
-pub const BG_INODE_UNINIT: u16 = 0x1;
-pub const BG_BLOCK_UNINIT: u16 = 0x2;
 
 /// Inode flags.
 pub const INDEX_FL: u32 = 0x1000;
-pub const HUGE_FILE_FL: u32 = 0x40000;
 pub const EXTENTS_FL: u32 = 0x80000;
 pub const INLINE_DATA_FL: u32 = 0x1000_0000;
 
@@ -80,14 +71,10 @@ pub const FT_SYMLINK: u8 = 7;
 /// The largest link count ext4 stores; directories past it count 1 (dir_nlink).
 pub const LINK_MAX: u32 = 65000;
 
-/// Directory-index hash versions (`s_def_hash_version`, `dx_root_info.hash_version`).
-pub const DX_HASH_LEGACY: u8 = 0;
 pub const DX_HASH_HALF_MD4: u8 = 1;
-pub const DX_HASH_TEA: u8 = 2;
 
 /// `s_flags`.
 pub const FLAG_SIGNED_HASH: u32 = 0x1;
-pub const FLAG_UNSIGNED_HASH: u32 = 0x2;
 
 /// Extended-attribute name prefixes by index (`e_name_index`).
 pub const XATTR_PREFIXES: &[(u8, &[u8])] = &[

@@ -480,29 +480,31 @@ impl Tree {
         }
     }
 
-    /// Every path reachable from the root (directories first, depth first,
-    /// names in byte order), each with its inode id. The root is `/`.
+    /// Every path reachable from the root, depth first (each directory
+    /// followed by its contents, names in byte order), each with its inode
+    /// id. The root is `/`.
     pub fn walk(&self) -> Vec<(Vec<u8>, InodeId)> {
         let mut out = vec![(b"/".to_vec(), self.root)];
         let mut visited = std::collections::HashSet::from([self.root]);
-        let mut stack = vec![(Vec::new(), self.root)];
-        while let Some((prefix, dir)) = stack.pop() {
-            let Some(entries) = self.dir_entries(dir) else {
-                continue;
-            };
-            let mut subdirs = Vec::new();
-            for (name, &id) in entries {
-                let mut path = prefix.clone();
-                path.push(b'/');
-                path.extend_from_slice(name);
-                out.push((path.clone(), id));
-                // A directory is entered once: a second entry naming it (which
-                // no file system allows) would otherwise make the walk endless.
-                if self.dir_entries(id).is_some() && visited.insert(id) {
-                    subdirs.push((path, id));
+        let mut stack: Vec<(Vec<u8>, InodeId)> = Vec::new();
+        let push_children = |stack: &mut Vec<(Vec<u8>, InodeId)>, prefix: &[u8], dir: InodeId| {
+            if let Some(entries) = self.dir_entries(dir) {
+                for (name, &id) in entries.iter().rev() {
+                    let mut path = prefix.to_vec();
+                    path.push(b'/');
+                    path.extend_from_slice(name);
+                    stack.push((path, id));
                 }
             }
-            stack.extend(subdirs.into_iter().rev());
+        };
+        push_children(&mut stack, b"", self.root);
+        while let Some((path, id)) = stack.pop() {
+            out.push((path.clone(), id));
+            // A directory is entered once: a second entry naming it (which
+            // no file system allows) would otherwise make the walk endless.
+            if self.dir_entries(id).is_some() && visited.insert(id) {
+                push_children(&mut stack, &path, id);
+            }
         }
         out
     }

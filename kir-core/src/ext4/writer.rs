@@ -723,7 +723,6 @@ impl<'t> Plan<'t> {
             if off + len > usable {
                 close(&mut block, last, &mut out);
                 off = 0;
-                last = None;
             }
             put_dirent(&mut block, off, e.ino, len, e.name, e.ft);
             last = Some(off);
