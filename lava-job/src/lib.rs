@@ -6,7 +6,9 @@
 //!   YAML 1.1 reader reads back as the same data.
 //! * [`value`]: the generic YAML value and serde conversions.
 
+pub mod builder;
 mod error;
+pub mod model;
 pub mod validate;
 pub mod value;
 pub mod yaml;

@@ -37,9 +37,14 @@ impl Step<'_> {
         self.body.get(key).and_then(Node::as_str)
     }
 
-    /// Whether an earlier step shares a role and the namespace `ns`.
+    /// Whether an earlier step shares a role (an action without roles has
+    /// them all) and the namespace `ns`.
     fn shares_with(&self, other: &Step<'_>, ns: &str) -> bool {
-        other.namespace == ns && other.roles.iter().any(|r| self.roles.contains(r))
+        let everyone = |roles: &[&str]| roles.contains(&"*");
+        other.namespace == ns
+            && (everyone(&self.roles)
+                || everyone(&other.roles)
+                || other.roles.iter().any(|r| self.roles.contains(r)))
     }
 }
 
