@@ -132,8 +132,11 @@ fn check_boot_order(step: &Step<'_>, earlier: &[Step<'_>], out: &mut Findings) {
     }
 }
 
-/// Tests run on a booted system (their namespace's, or the one named by
-/// `connection-namespace`), except docker test shells and worker services.
+/// Tests run on a booted system: one booted in their namespace, in the
+/// namespace named by their `connection-namespace`, or reached through a
+/// boot sharing that connection; a `deploy: to: ssh` gives a secondary ssh
+/// connection without a boot. Docker test shells and worker services need
+/// no booted device.
 fn check_test_order(step: &Step<'_>, earlier: &[Step<'_>], out: &mut Findings) {
     if step.body.get("docker").is_some() || step.body.get("services").is_some() {
         return;
@@ -141,10 +144,19 @@ fn check_test_order(step: &Step<'_>, earlier: &[Step<'_>], out: &mut Findings) {
     let target = step
         .str_field("connection-namespace")
         .unwrap_or(step.namespace);
-    let booted = earlier
-        .iter()
-        .any(|e| e.kind == "boot" && step.shares_with(e, target));
-    if !booted {
+    let connected = earlier.iter().any(|e| {
+        let reaches = |ns: &str| {
+            step.shares_with(e, ns)
+                || (e.str_field("connection-namespace") == Some(target)
+                    && step.shares_with(e, e.namespace))
+        };
+        match e.kind {
+            "boot" => reaches(target) || reaches(step.namespace),
+            "deploy" => e.str_field("to") == Some("ssh") && reaches(step.namespace),
+            _ => false,
+        }
+    });
+    if !connected {
         out.error(
             IssueKind::ActionOrder,
             &step.path(),
