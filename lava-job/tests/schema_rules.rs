@@ -246,7 +246,7 @@ fn per_action_schema_required_keys_and_unknown_keys() {
     );
     assert_eq!(
         issue.to_string(),
-        "actions[0].boot.flavour, line 10: extra keys not allowed"
+        "actions[0].boot.flavour, line 11: extra keys not allowed"
     );
 }
 
