@@ -6,16 +6,39 @@ use serde_json::json;
 
 use crate::text::shell_join;
 use crate::tuxsuite::{Expansion, TuxsuitePlan};
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
 
 /// A YAML scalar for any string: JSON's double-quoted form is valid YAML.
 fn q(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
-/// A node in YAML flow style (JSON with Python's types kept).
+/// A node in YAML flow style: JSON, except floats, which are written so
+/// that a YAML 1.1 reader (PyYAML) reads them back as floats.
 fn flow(node: &Node) -> String {
-    node.to_json().to_string()
+    match &node.value {
+        Value::Float(f) => yaml_float(*f),
+        Value::Seq(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
+        Value::Map(map) => format!(
+            "{{{}}}",
+            map.iter().map(|(k, v)| format!("{}: {}", q(k), flow(v))).collect::<Vec<_>>().join(", ")
+        ),
+        _ => node.to_json().to_string(),
+    }
+}
+
+fn yaml_float(f: f64) -> String {
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
+    }
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
+    let exp = if exp.starts_with('-') { exp.to_string() } else { format!("+{exp}") };
+    format!("{mantissa}e{exp}")
 }
 
 /// The plan as a TuxSuite plan file (matrix already expanded), which

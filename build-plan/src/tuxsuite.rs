@@ -17,6 +17,9 @@ use indexmap::IndexMap;
 use crate::error::{Error, Result};
 use crate::yaml::{self, Node, Value};
 
+/// Most builds and tests a plan may expand to.
+pub const MAX_JOBS: usize = 100_000;
+
 /// Keys a build may have that `tuxsuite plan execute` turns into a tuxmake
 /// command line.
 pub const LOCAL_BUILD_KEYS: &[&str] = &[
@@ -699,6 +702,20 @@ impl TuxsuitePlan {
     /// Expands the plan into items and the command lines `tuxsuite plan
     /// execute` runs (sanity tests are not run locally).
     pub fn expand(&self, opts: &LocalOptions) -> Result<Expansion> {
+        let total: usize = self
+            .jobs
+            .iter()
+            .map(|j| {
+                let tests: usize = j.tests.iter().map(|t| match t.as_map().and_then(|m| m.get("sharding")).map(|s| &s.value) {
+                    Some(Value::Int(n)) => usize::try_from(*n).unwrap_or(1),
+                    _ => 1,
+                }).sum();
+                j.builds.len().max(1).saturating_mul(tests + 1)
+            })
+            .fold(0usize, usize::saturating_add);
+        if total > MAX_JOBS {
+            return Err(Error::plan(&self.source_name, format!("plan expands to more than {MAX_JOBS} jobs")));
+        }
         let items = self.items(&opts.job_names);
         let base = format!("{}/plan/{}", crate::text::normalize_path(&opts.output_dir), opts.plan_number);
         let mut builds = Vec::new();

@@ -288,9 +288,22 @@ fn resolve_plain(s: &str) -> Value {
     }
 }
 
+/// Most nodes a document may expand to (aliases included): a small file
+/// must not be able to expand to gigabytes through nested aliases.
+pub const MAX_NODES: usize = 1_000_000;
+
 struct Loader<'a> {
     source_name: &'a str,
-    anchors: std::collections::HashMap<usize, Node>,
+    anchors: std::collections::HashMap<usize, (Node, usize)>,
+    nodes: usize,
+}
+
+fn count_nodes(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(count_nodes).sum(),
+        Value::Map(map) => map.values().map(count_nodes).sum::<usize>() + map.len(),
+        _ => 0,
+    }
 }
 
 impl Loader<'_> {
@@ -311,7 +324,10 @@ impl Loader<'_> {
         }
         match first {
             Event::Alias(id) => {
-                self.anchors.get(&id).cloned().ok_or_else(|| self.err(line, column, "unknown alias"))
+                let (node, size) =
+                    self.anchors.get(&id).cloned().ok_or_else(|| self.err(line, column, "unknown alias"))?;
+                self.charge(size, line, column)?;
+                Ok(node)
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let value = match (&tag, style) {
@@ -319,9 +335,10 @@ impl Loader<'_> {
                     (_, ScalarStyle::Plain) => resolve_plain(&text),
                     _ => Value::Str(text.to_string()),
                 };
+                self.charge(1, line, column)?;
                 let node = Node { value, line, column };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchors.insert(anchor, (node.clone(), 1));
                 }
                 Ok(node)
             }
@@ -334,9 +351,11 @@ impl Loader<'_> {
                     }
                     items.push(self.node(parser, ev, l, c, depth + 1)?);
                 }
+                self.charge(1, line, column)?;
                 let node = Node { value: Value::Seq(items), line, column };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    let size = count_nodes(&node);
+                    self.anchors.insert(anchor, (node.clone(), size));
                 }
                 Ok(node)
             }
@@ -381,14 +400,24 @@ impl Loader<'_> {
                 for (k, v) in map {
                     merged.insert(k, v);
                 }
+                self.charge(1, line, column)?;
                 let node = Node { value: Value::Map(merged), line, column };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    let size = count_nodes(&node);
+                    self.anchors.insert(anchor, (node.clone(), size));
                 }
                 Ok(node)
             }
             _ => Err(self.err(line, column, "unexpected YAML event")),
         }
+    }
+
+    fn charge(&mut self, n: usize, line: usize, column: usize) -> Result<()> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > MAX_NODES {
+            return Err(self.err(line, column, format!("document expands to more than {MAX_NODES} nodes")));
+        }
+        Ok(())
     }
 
     fn next<'i>(
@@ -410,7 +439,7 @@ impl Loader<'_> {
 /// like `yaml.safe_load`.
 pub fn load(text: &str, source_name: &str) -> Result<Option<Node>> {
     let mut parser = Parser::new_from_str(text);
-    let mut loader = Loader { source_name, anchors: Default::default() };
+    let mut loader = Loader { source_name, anchors: Default::default(), nodes: 0 };
     loop {
         let (ev, line, column) = loader.next(&mut parser)?;
         match ev {
@@ -473,6 +502,16 @@ mod tests {
         let c = doc.as_map().unwrap()["c"].as_map().unwrap().clone();
         assert_eq!(c["x"].value, Value::Int(1));
         assert_eq!(c["y"].value, Value::Int(3));
+    }
+
+    #[test]
+    fn nested_aliases_cannot_explode() {
+        let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            doc.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+        }
+        let err = load(&doc, "bomb.yaml").unwrap_err().to_string();
+        assert!(err.contains("more than"), "{err}");
     }
 
     #[test]

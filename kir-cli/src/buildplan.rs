@@ -1,12 +1,149 @@
-//! Subcommands of this area.
+//! `kir build-plan …`: TuxMake build plans and TuxSuite plan expansion.
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Subcommand;
+use anyhow::Context;
+use build_plan::tuxsuite::{LocalOptions, TuxsuitePlan, parse_build_set};
+use build_plan::{Catalog, SystemHost, args::parse_tuxmake_args, emit, matrix, plan};
+use clap::{Subcommand, ValueEnum};
 
 #[derive(Subcommand)]
-pub enum Cmd {}
+pub enum Cmd {
+    /// Build plans: what TuxMake would run, what a TuxSuite plan expands to.
+    #[command(name = "build-plan", subcommand)]
+    BuildPlan(BuildPlanCmd),
+}
+
+#[derive(Subcommand)]
+pub enum BuildPlanCmd {
+    /// Print what `tuxmake` would run, without running it.
+    ///
+    /// Takes tuxmake's own options (-a, -t, -k, -K, -w, -e, -I, -z, -r, -C,
+    /// -b, -o, -j, KEY=VALUE, targets) plus `--timestamp EPOCH` and
+    /// `--dynamic NAME=VALUE`, and `--json` for plan.json instead of text.
+    #[command(disable_help_flag = true)]
+    Tuxmake {
+        /// tuxmake arguments (and --json).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
+    /// Expand a TuxSuite plan (matrix syntax allowed) into builds and tests.
+    Expand {
+        /// Plan file (YAML), or a build-set file with --set-name.
+        plan: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Tuxsuite)]
+        format: Format,
+        /// Read a legacy build-set file and take this set.
+        #[arg(long)]
+        set_name: Option<String>,
+        /// Only jobs whose name matches this glob (repeatable).
+        #[arg(long = "job-name")]
+        job_names: Vec<String>,
+        /// Source tree for the local command lines.
+        #[arg(long, default_value = ".")]
+        tree: String,
+        /// Output base directory for the local command lines.
+        #[arg(long, default_value = "output")]
+        output_dir: String,
+        /// Container runtime for the local command lines.
+        #[arg(long, default_value = "podman")]
+        runtime: String,
+        /// Compiler wrapper for the local command lines.
+        #[arg(long, default_value = "none")]
+        wrapper: String,
+        /// Build host the support matrix is checked for (x86_64 or arm64).
+        #[arg(long, default_value = "x86_64")]
+        host: String,
+        /// Write the result here (atomically) instead of stdout.
+        #[arg(short = 'O', long = "out")]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    /// A plain TuxSuite plan (matrix expanded).
+    Tuxsuite,
+    /// A JSON list of tuxmake/tuxrun command lines.
+    Json,
+    /// A GitLab CI child pipeline.
+    Gitlab,
+    /// TuxSuite's own expansion (plan items and local command lines) as JSON.
+    Expansion,
+}
 
 pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
-    match cmd {}
+    let Cmd::BuildPlan(cmd) = cmd;
+    let catalog = Catalog::tuxmake()?;
+    match cmd {
+        BuildPlanCmd::Tuxmake { args } => tuxmake(&catalog, args),
+        BuildPlanCmd::Expand { plan, format, set_name, job_names, tree, output_dir, runtime, wrapper, host, out } => {
+            let text = std::fs::read_to_string(&plan).with_context(|| format!("reading {}", plan.display()))?;
+            let name = plan.display().to_string();
+            let parsed: TuxsuitePlan = match &set_name {
+                Some(set) => parse_build_set(&text, &name, set)?,
+                None => matrix::parse_plan_with_matrix(&catalog, &text, &name)?,
+            };
+            for warning in matrix::lint(&catalog, &parsed, &host) {
+                eprintln!("kir: warning: {warning}");
+            }
+            let opts = LocalOptions { tree, output_dir, runtime, wrapper, job_names, plan_number: 1 };
+            let expansion = parsed.expand(&opts)?;
+            let rendered = match format {
+                Format::Tuxsuite => emit::tuxsuite_plan(&parsed),
+                Format::Json => pretty(&emit::command_lines_json(&parsed, &expansion))?,
+                Format::Gitlab => emit::gitlab_pipeline(&parsed, &expansion),
+                Format::Expansion => pretty(&expansion.to_tuxsuite_json())?,
+            };
+            match out {
+                Some(path) => write_atomically(&path, rendered.as_bytes())?,
+                None => std::io::stdout().write_all(rendered.as_bytes())?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn tuxmake(catalog: &Catalog, args: Vec<String>) -> anyhow::Result<ExitCode> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!(
+            "usage: kir build-plan tuxmake [--json] [--timestamp EPOCH] [--dynamic NAME=VALUE] \
+             [tuxmake options] [KEY=VALUE...] [target...]\n\n\
+             Prints the commands tuxmake 1.45.0 would run for these options, without running them."
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    let json = args[..end].iter().any(|a| a == "--json");
+    let rest: Vec<&String> =
+        args.iter().enumerate().filter(|(i, a)| !(*i < end && *a == "--json")).map(|(_, a)| a).collect();
+    let mut request = parse_tuxmake_args(&rest)?;
+    // tuxmake makes -o and -b absolute against the working directory.
+    let cwd = std::env::current_dir()?.display().to_string();
+    for dir in [&mut request.output_dir, &mut request.build_dir].into_iter().flatten() {
+        *dir = build_plan::text::join_path(&cwd, dir);
+    }
+    let planned = plan(catalog, &request, &SystemHost)?;
+    let text = if json { planned.to_json() } else { planned.to_text() };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn pretty(value: &serde_json::Value) -> anyhow::Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it into place.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().context("output path has no file name")?.to_string_lossy();
+    let tmp = dir.join(format!(".{name}.kir-tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))?;
+    Ok(())
 }
