@@ -9,6 +9,7 @@ mod boot;
 mod buildplan;
 mod disk;
 mod lava;
+mod repack;
 mod rootfs;
 mod testplan;
 
@@ -32,6 +33,8 @@ enum Command {
     #[command(flatten)]
     Boot(boot::Cmd),
     #[command(flatten)]
+    Repack(repack::Cmd),
+    #[command(flatten)]
     Rootfs(rootfs::Cmd),
     #[command(flatten)]
     Disk(disk::Cmd),
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
 
     let result = match cli.command {
         Command::Boot(cmd) => boot::run(cmd),
+        Command::Repack(cmd) => repack::run(cmd),
         Command::Rootfs(cmd) => rootfs::run(cmd),
         Command::Disk(cmd) => disk::run(cmd),
         Command::Lava(cmd) => lava::run(cmd),
