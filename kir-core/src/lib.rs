@@ -16,6 +16,7 @@
 pub mod bootimg;
 pub mod compress;
 pub mod cpio;
+pub mod disk;
 mod error;
 pub mod ext4;
 pub mod rootfs;

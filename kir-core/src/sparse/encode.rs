@@ -745,7 +745,7 @@ mod tests {
     #[test]
     fn free_range_past_the_image_is_refused() {
         let options = EncodeOptions {
-            free_blocks: vec![0..9],
+            free_blocks: [0..9].to_vec(),
             ..Default::default()
         };
         let dir = std::env::temp_dir().join(format!("kir-sparse-free-{}", std::process::id()));

@@ -1,0 +1,633 @@
+//! FAT12/16/32 file systems filled from host files (through the `fatfs` crate).
+
+use std::fs;
+use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use fatfs::{FatType, FileSystem, FormatVolumeOptions, FsOptions};
+
+use crate::{Error, Result};
+
+const FORMAT: &str = "FAT";
+
+/// Where the timestamps of written entries come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FatTimestamps {
+    /// 1980-01-01 00:00, the earliest FAT date: no host clock involved.
+    #[default]
+    Epoch1980,
+    /// Every file gets this time (seconds since 1970, UTC), e.g. SOURCE_DATE_EPOCH.
+    Fixed(i64),
+    /// Each file gets its host modification time.
+    Host,
+}
+
+/// How to format a FAT file system.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FatOptions {
+    /// 12, 16 or 32; chosen from the size when absent.
+    pub fat_bits: Option<u8>,
+    /// Cluster size in bytes (power of two, 512..=65536); chosen when absent.
+    pub cluster_size: Option<u32>,
+    /// Root directory entries (FAT12/16).
+    pub root_entries: Option<u16>,
+    /// Volume label, at most 11 characters; `NO NAME` when absent.
+    pub label: Option<String>,
+    /// Volume serial number; derived from label and size when absent.
+    pub volume_id: Option<u32>,
+    /// BPB `hidden_sectors`: the partition's first LBA on its disk.
+    pub hidden_sectors: u32,
+    /// BPB geometry fields (sectors per track, heads).
+    pub geometry: Option<(u16, u16)>,
+    /// File timestamps.
+    pub timestamps: FatTimestamps,
+}
+
+/// What goes into the root directory of a new FAT file system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FatSource {
+    /// A host file copied into the root under its own name.
+    File(PathBuf),
+    /// The contents of a host directory, copied recursively (sorted by name).
+    DirContents(PathBuf),
+}
+
+/// Formats `disk` (exactly `size` bytes from its current start) and copies `sources` in.
+pub fn build_fat<D: Read + Write + Seek>(
+    mut disk: D,
+    size: u64,
+    options: &FatOptions,
+    sources: &[FatSource],
+) -> Result<()> {
+    let fmt = format_options(size, options)?;
+    let fail = |what: &str, e: io::Error| Error::Check {
+        input: "FAT file system".into(),
+        reason: format!("{what}: {e}"),
+    };
+    fatfs::format_volume(&mut disk, fmt).map_err(|e| fail("format", e))?;
+    patch_hidden_sectors(&mut disk, options.hidden_sectors).map_err(|e| fail("boot sector", e))?;
+    disk.seek(SeekFrom::Start(0)).map_err(|e| fail("seek", e))?;
+
+    let fs = FileSystem::new(&mut disk, FsOptions::new()).map_err(|e| fail("mount", e))?;
+    {
+        let root = fs.root_dir();
+        for source in sources {
+            match source {
+                FatSource::File(path) => {
+                    let name = file_name(path)?;
+                    copy_file(&root, &name, path, options.timestamps)?;
+                }
+                FatSource::DirContents(dir) => copy_tree(&root, dir, options.timestamps)?,
+            }
+        }
+    }
+    fs.unmount().map_err(|e| fail("unmount", e))?;
+    tidy_directories(&mut disk).map_err(|e| fail("directory fix-up", e))
+}
+
+/// Geometry of a formatted volume, from its boot sector.
+struct Volume {
+    cluster_bytes: u64,
+    fat_offset: u64,
+    root_offset: u64,
+    root_entries: u64,
+    data_offset: u64,
+    fat_bits: u8,
+    root_cluster: u32,
+    clusters: u64,
+    fs_info_sector: u64,
+    bytes_per_sector: u64,
+}
+
+impl Volume {
+    fn read<D: Read + Seek>(disk: &mut D) -> io::Result<Volume> {
+        disk.seek(SeekFrom::Start(0))?;
+        let mut b = [0u8; 512];
+        disk.read_exact(&mut b)?;
+        let u16_at = |o: usize| u64::from(u16::from_le_bytes([b[o], b[o + 1]]));
+        let u32_at = |o: usize| u64::from(u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]));
+        let bps = u16_at(11);
+        let spc = u64::from(b[13]);
+        let reserved = u16_at(14);
+        let fats = u64::from(b[16]);
+        let root_entries = u16_at(17);
+        let fat_size = if u16_at(22) != 0 {
+            u16_at(22)
+        } else {
+            u32_at(36)
+        };
+        let total = if u16_at(19) != 0 {
+            u16_at(19)
+        } else {
+            u32_at(32)
+        };
+        let root_sectors = (root_entries * 32).div_ceil(bps.max(1));
+        let data_sector = reserved + fats * fat_size + root_sectors;
+        let clusters = total.saturating_sub(data_sector) / spc.max(1);
+        let fat_bits = match clusters {
+            c if c < 4085 => 12,
+            c if c < 65525 => 16,
+            _ => 32,
+        };
+        Ok(Volume {
+            cluster_bytes: bps * spc,
+            fat_offset: reserved * bps,
+            root_offset: (reserved + fats * fat_size) * bps,
+            root_entries,
+            data_offset: data_sector * bps,
+            fat_bits,
+            root_cluster: if fat_bits == 32 { u32_at(44) as u32 } else { 0 },
+            clusters,
+            fs_info_sector: if fat_bits == 32 { u16_at(48) } else { 0 },
+            bytes_per_sector: bps,
+        })
+    }
+
+    fn next_cluster<D: Read + Seek>(&self, disk: &mut D, cluster: u32) -> io::Result<Option<u32>> {
+        let c = u64::from(cluster);
+        let (offset, len) = match self.fat_bits {
+            12 => (c + c / 2, 2),
+            16 => (c * 2, 2),
+            _ => (c * 4, 4),
+        };
+        disk.seek(SeekFrom::Start(self.fat_offset + offset))?;
+        let mut b = [0u8; 4];
+        disk.read_exact(&mut b[..len])?;
+        let raw = u32::from_le_bytes(b);
+        let (next, end) = match self.fat_bits {
+            12 => (
+                if cluster % 2 == 1 {
+                    raw >> 4
+                } else {
+                    raw & 0xFFF
+                },
+                0xFF8,
+            ),
+            16 => (raw & 0xFFFF, 0xFFF8),
+            _ => (raw & 0x0FFF_FFFF, 0x0FFF_FFF8),
+        };
+        Ok((2..end).contains(&next).then_some(next))
+    }
+
+    /// Byte offsets of the 32-byte slots of a directory (cluster 0: the
+    /// FAT12/16 root region).
+    fn slots<D: Read + Seek>(&self, disk: &mut D, first: u32) -> io::Result<Vec<u64>> {
+        if first == 0 {
+            return Ok((0..self.root_entries)
+                .map(|i| self.root_offset + 32 * i)
+                .collect());
+        }
+        let mut slots = Vec::new();
+        let mut cluster = Some(first);
+        let mut hops = 0;
+        while let Some(c) = cluster {
+            let start = self.data_offset + u64::from(c - 2) * self.cluster_bytes;
+            slots.extend((0..self.cluster_bytes / 32).map(|i| start + 32 * i));
+            cluster = self.next_cluster(disk, c)?;
+            hops += 1;
+            if hops > 1 << 16 {
+                return Err(io::Error::other("directory cluster chain does not end"));
+            }
+        }
+        Ok(slots)
+    }
+}
+
+/// Fixes to what fatfs 0.3 writes, so `fsck.fat` and mtools read the volume
+/// cleanly: it puts long-name entries before `.` and `..` (fsck wants them in
+/// slots 0 and 1); on FAT32 it points `..` of the root's subdirectories at
+/// the root cluster (the rule is 0) and leaves the FSInfo free count unset;
+/// without a clock it stores the date 0, not a valid day (1980-01-01 is
+/// written instead).
+fn tidy_directories<D: Read + Write + Seek>(disk: &mut D) -> io::Result<()> {
+    let volume = Volume::read(disk)?;
+    let root = if volume.fat_bits == 32 {
+        volume.root_cluster
+    } else {
+        0
+    };
+    tidy_dir(disk, &volume, root, 0)?;
+    if volume.fat_bits == 32 && volume.fs_info_sector != 0 {
+        let mut fat = vec![0u8; ((volume.clusters + 2) * 4) as usize];
+        disk.seek(SeekFrom::Start(volume.fat_offset))?;
+        disk.read_exact(&mut fat)?;
+        let entries = fat
+            .chunks_exact(4)
+            .skip(2)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let mut free = 0u32;
+        let mut next_free = None;
+        for (i, e) in entries.enumerate() {
+            if e & 0x0FFF_FFFF == 0 {
+                free += 1;
+                next_free.get_or_insert(i as u32 + 2);
+            }
+        }
+        let at = volume.fs_info_sector * volume.bytes_per_sector + 488;
+        disk.seek(SeekFrom::Start(at))?;
+        disk.write_all(&free.to_le_bytes())?;
+        disk.write_all(&next_free.unwrap_or(0xFFFF_FFFF).to_le_bytes())?;
+    }
+    Ok(())
+}
+
+fn tidy_dir<D: Read + Write + Seek>(
+    disk: &mut D,
+    v: &Volume,
+    first: u32,
+    depth: u32,
+) -> io::Result<()> {
+    if depth > 64 {
+        return Err(io::Error::other("directories nested more than 64 levels"));
+    }
+    let slots = v.slots(disk, first)?;
+    let mut entries = Vec::with_capacity(slots.len());
+    for &at in &slots {
+        let mut e = [0u8; 32];
+        disk.seek(SeekFrom::Start(at))?;
+        disk.read_exact(&mut e)?;
+        if e[0] == 0 {
+            break;
+        }
+        entries.push((at, e));
+    }
+
+    // fatfs: [LFN ".", ".", LFN "..", "..", ...] -> [".", "..", deleted, deleted, ...]
+    if first != 0 && entries.len() >= 4 {
+        let is_lfn = |e: &[u8; 32]| e[11] == 0x0F;
+        let (e0, e1, e2, e3) = (entries[0].1, entries[1].1, entries[2].1, entries[3].1);
+        if is_lfn(&e0) && &e1[..11] == b".          " && is_lfn(&e2) && &e3[..11] == b"..         "
+        {
+            let mut deleted = [0u8; 32];
+            deleted[0] = 0xE5;
+            let mut dotdot = e3;
+            if depth == 1 {
+                // `..` of a directory in the root names cluster 0, FAT32 included.
+                dotdot[20..22].fill(0);
+                dotdot[26..28].fill(0);
+            }
+            for (slot, bytes) in [(0, e1), (1, dotdot), (2, deleted), (3, deleted)] {
+                entries[slot].1 = bytes;
+                disk.seek(SeekFrom::Start(entries[slot].0))?;
+                disk.write_all(&bytes)?;
+            }
+        }
+    }
+
+    for (at, mut e) in entries {
+        if e[0] == 0xE5 || e[11] == 0x0F || e[11] & 0x08 != 0 && e[11] & 0x10 == 0 {
+            continue;
+        }
+        let mut changed = false;
+        for date in [16usize, 18, 24] {
+            if e[date] == 0 && e[date + 1] == 0 {
+                e[date] = 0x21; // day 1, month 1, year 1980
+                changed = true;
+            }
+        }
+        if changed {
+            disk.seek(SeekFrom::Start(at))?;
+            disk.write_all(&e)?;
+        }
+        let cluster = u32::from(u16::from_le_bytes([e[26], e[27]]))
+            | (u32::from(u16::from_le_bytes([e[20], e[21]])) << 16);
+        if e[11] & 0x10 != 0 && e[0] != b'.' && cluster >= 2 {
+            tidy_dir(disk, v, cluster, depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
+fn format_options(size: u64, options: &FatOptions) -> Result<FormatVolumeOptions> {
+    let sectors = u32::try_from(size / 512).map_err(|_| {
+        Error::invalid_argument("size", "a FAT volume holds at most 2^32-1 sectors")
+    })?;
+    let mut fmt = FormatVolumeOptions::new()
+        .bytes_per_sector(512)
+        .total_sectors(sectors);
+    if let Some(bits) = options.fat_bits {
+        fmt = fmt.fat_type(match bits {
+            12 => FatType::Fat12,
+            16 => FatType::Fat16,
+            32 => FatType::Fat32,
+            other => {
+                return Err(Error::invalid_argument(
+                    "fat_type",
+                    format!("{other} is not 12, 16 or 32"),
+                ));
+            }
+        });
+    }
+    if let Some(c) = options.cluster_size {
+        if !c.is_power_of_two() || !(512..=65536).contains(&c) {
+            return Err(Error::invalid_argument(
+                "cluster_size",
+                format!("{c} is not a power of two from 512 to 65536"),
+            ));
+        }
+        fmt = fmt.bytes_per_cluster(c);
+    }
+    if let Some(n) = options.root_entries {
+        fmt = fmt.max_root_dir_entries(n);
+    }
+    let label = options.label.as_deref().unwrap_or("NO NAME");
+    if label.len() > 11 || !label.is_ascii() {
+        return Err(Error::invalid_argument(
+            "label",
+            format!("{label:?} is not at most 11 ASCII characters"),
+        ));
+    }
+    let mut label_bytes = [b' '; 11];
+    label_bytes[..label.len()].copy_from_slice(label.to_ascii_uppercase().as_bytes());
+    fmt = fmt.volume_label(label_bytes);
+    let volume_id = options.volume_id.unwrap_or_else(|| {
+        let mut h = crc32fast::Hasher::new();
+        h.update(&label_bytes);
+        h.update(&size.to_le_bytes());
+        h.finalize()
+    });
+    fmt = fmt.volume_id(volume_id).media(0xF8).fats(2).drive_num(0x80);
+    if let Some((spt, heads)) = options.geometry {
+        fmt = fmt.sectors_per_track(spt).heads(heads);
+    }
+    Ok(fmt)
+}
+
+/// BPB `BPB_HiddSec` (offset 28) in the boot sector and, on FAT32, its backup.
+fn patch_hidden_sectors<D: Write + Seek + Read>(disk: &mut D, hidden: u32) -> io::Result<()> {
+    disk.seek(SeekFrom::Start(0))?;
+    let mut boot = [0u8; 512];
+    disk.read_exact(&mut boot)?;
+    let mut sectors = vec![0u64];
+    // FAT32 (no root entries, FAT16 size 0): BPB_BkBootSec at offset 50.
+    if boot[17..19] == [0, 0] && boot[22..24] == [0, 0] {
+        let backup = u16::from_le_bytes([boot[50], boot[51]]);
+        if backup != 0 {
+            sectors.push(u64::from(backup));
+        }
+    }
+    for s in sectors {
+        disk.seek(SeekFrom::Start(s * 512 + 28))?;
+        disk.write_all(&hidden.to_le_bytes())?;
+    }
+    Ok(())
+}
+
+fn file_name(path: &Path) -> Result<String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            Error::invalid_argument(path.display().to_string(), "has no UTF-8 file name")
+        })
+}
+
+fn copy_file<T: fatfs::ReadWriteSeek>(
+    dir: &fatfs::Dir<'_, T>,
+    name: &str,
+    path: &Path,
+    stamps: FatTimestamps,
+) -> Result<()> {
+    let mut src = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut file = dir.create_file(name).map_err(|e| fat_error(name, e))?;
+    file.truncate().map_err(|e| fat_error(name, e))?;
+    io::copy(&mut src, &mut file).map_err(|e| fat_error(name, e))?;
+    let when = match stamps {
+        FatTimestamps::Epoch1980 => None,
+        FatTimestamps::Fixed(t) => Some(t),
+        FatTimestamps::Host => {
+            let meta = src.metadata().map_err(|e| Error::io(path, e))?;
+            Some(std::os::unix::fs::MetadataExt::mtime(&meta))
+        }
+    };
+    // fatfs' TimeProvider must be a &'static, so a time chosen at run time
+    // is set on the entry after writing instead (the setters it deprecates).
+    #[allow(deprecated)]
+    if let Some(t) = when {
+        let dt = dos_date_time(t);
+        file.set_created(dt);
+        file.set_modified(dt);
+        file.set_accessed(dt.date);
+    }
+    file.flush().map_err(|e| fat_error(name, e))?;
+    Ok(())
+}
+
+fn copy_tree<T: fatfs::ReadWriteSeek>(
+    dir: &fatfs::Dir<'_, T>,
+    host: &Path,
+    stamps: FatTimestamps,
+) -> Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(host)
+        .map_err(|e| Error::io(host, e))?
+        .collect::<io::Result<_>>()
+        .map_err(|e| Error::io(host, e))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = file_name(&path)?;
+        let kind = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if kind.is_dir() {
+            let sub = dir.create_dir(&name).map_err(|e| fat_error(&name, e))?;
+            copy_tree(&sub, &path, stamps)?;
+        } else if kind.is_file() {
+            copy_file(dir, &name, &path, stamps)?;
+        } else {
+            return Err(Error::Unsupported {
+                format: FORMAT,
+                reason: format!("{}: only files and directories fit in FAT", path.display()),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn fat_error(name: &str, e: io::Error) -> Error {
+    Error::Check {
+        input: format!("FAT entry {name:?}"),
+        reason: e.to_string(),
+    }
+}
+
+/// Seconds since 1970 (UTC) to a FAT date and time, clamped to 1980..=2107.
+fn dos_date_time(secs: i64) -> fatfs::DateTime {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u16;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u16;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day, rem) = match year {
+        y if y < 1980 => (1980, 1, 1, 0),
+        y if y > 2107 => (2107, 12, 31, 86_399),
+        y => (y as u16, month, day, rem),
+    };
+    fatfs::DateTime {
+        date: fatfs::Date { year, month, day },
+        time: fatfs::Time {
+            hour: (rem / 3600) as u16,
+            min: (rem / 60 % 60) as u16,
+            sec: (rem % 60) as u16,
+            millis: 0,
+        },
+    }
+}
+
+/// One entry found by [`list_fat`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FatEntry {
+    /// Path from the root, `/`-separated, long names where present.
+    pub path: String,
+    /// Whether it is a directory.
+    pub is_dir: bool,
+    /// File size in bytes (0 for directories).
+    pub size: u64,
+}
+
+/// Lists every file and directory of a FAT image (the volume alone, no partition table).
+pub fn list_fat(image: &[u8]) -> Result<Vec<FatEntry>> {
+    check_boot_sector(image)?;
+    let fs = FileSystem::new(Cursor::new(image.to_vec()), FsOptions::new())
+        .map_err(|e| Error::malformed(FORMAT, 0, "boot sector", e.to_string()))?;
+    let mut out = Vec::new();
+    walk(&fs.root_dir(), "", &mut out, 0)?;
+    Ok(out)
+}
+
+/// Checks the BPB fields fatfs relies on before handing it untrusted bytes.
+fn check_boot_sector(image: &[u8]) -> Result<()> {
+    let b = image.get(..512).ok_or_else(|| {
+        Error::malformed(FORMAT, 0, "boot sector", "image shorter than 512 bytes")
+    })?;
+    let bps = u16::from_le_bytes([b[11], b[12]]);
+    if !bps.is_power_of_two() || !(512..=4096).contains(&bps) {
+        return Err(Error::malformed(
+            FORMAT,
+            11,
+            "bytes_per_sector",
+            format!("{bps} is not 512..=4096"),
+        ));
+    }
+    let spc = b[13];
+    if !spc.is_power_of_two() {
+        return Err(Error::malformed(
+            FORMAT,
+            13,
+            "sectors_per_cluster",
+            format!("{spc} is not a power of two"),
+        ));
+    }
+    if b[16] == 0 {
+        return Err(Error::malformed(FORMAT, 16, "fats", "0 FATs"));
+    }
+    if u16::from_le_bytes([b[14], b[15]]) == 0 {
+        return Err(Error::malformed(FORMAT, 14, "reserved_sectors", "0"));
+    }
+    let total16 = u64::from(u16::from_le_bytes([b[19], b[20]]));
+    let total32 = u64::from(u32::from_le_bytes([b[32], b[33], b[34], b[35]]));
+    let total = if total16 != 0 { total16 } else { total32 };
+    if total * u64::from(bps) > image.len() as u64 {
+        return Err(Error::malformed(
+            FORMAT,
+            19,
+            "total_sectors",
+            format!(
+                "{total} sectors of {bps} bytes run past the {}-byte image",
+                image.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn walk<T: fatfs::ReadWriteSeek>(
+    dir: &fatfs::Dir<'_, T>,
+    prefix: &str,
+    out: &mut Vec<FatEntry>,
+    depth: usize,
+) -> Result<()> {
+    if depth > 64 {
+        return Err(Error::malformed(
+            FORMAT,
+            0,
+            "directory",
+            "nested more than 64 levels",
+        ));
+    }
+    for entry in dir.iter() {
+        let entry =
+            entry.map_err(|e| Error::malformed(FORMAT, 0, "directory entry", e.to_string()))?;
+        let name = entry.file_name();
+        if name == "." || name == ".." {
+            continue;
+        }
+        let path = format!("{prefix}/{name}");
+        let is_dir = entry.is_dir();
+        out.push(FatEntry {
+            path: path.clone(),
+            is_dir,
+            size: if is_dir { 0 } else { entry.len() },
+        });
+        if is_dir {
+            walk(&entry.to_dir(), &path, out, depth + 1)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dos_dates_follow_the_calendar_and_clamp() {
+        let d = dos_date_time(1_700_000_000); // 2023-11-14 22:13:20 UTC
+        assert_eq!((d.date.year, d.date.month, d.date.day), (2023, 11, 14));
+        assert_eq!((d.time.hour, d.time.min, d.time.sec), (22, 13, 20));
+        assert_eq!(dos_date_time(0).date.year, 1980);
+    }
+
+    #[test]
+    fn built_volume_lists_long_names_and_sizes() {
+        let dir = std::env::temp_dir().join(format!("kir-fat-{}", std::process::id()));
+        fs::create_dir_all(dir.join("overlays")).unwrap();
+        fs::write(dir.join("u-boot.img"), vec![1u8; 5000]).unwrap();
+        fs::write(dir.join("overlays/a-very-long-file-name.dtbo"), b"x").unwrap();
+        let mut disk = Cursor::new(vec![0u8; 8 << 20]);
+        build_fat(
+            &mut disk,
+            8 << 20,
+            &FatOptions::default(),
+            &[FatSource::DirContents(dir.clone())],
+        )
+        .unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        let listed = list_fat(disk.get_ref()).unwrap();
+        assert!(listed.contains(&FatEntry {
+            path: "/u-boot.img".into(),
+            is_dir: false,
+            size: 5000
+        }));
+        assert!(
+            listed
+                .iter()
+                .any(|e| e.path == "/overlays/a-very-long-file-name.dtbo")
+        );
+    }
+
+    #[test]
+    fn truncated_image_is_refused_naming_total_sectors() {
+        let mut disk = Cursor::new(vec![0u8; 4 << 20]);
+        build_fat(&mut disk, 4 << 20, &FatOptions::default(), &[]).unwrap();
+        let e = list_fat(&disk.get_ref()[..1 << 20])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("total_sectors"), "{e}");
+    }
+}
