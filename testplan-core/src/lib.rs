@@ -7,12 +7,15 @@
 //!
 //! Modules: [`vars`] (ini and YAML variable files, merged as the Python tool
 //! merges them), [`engine`] (minijinja set up like lava-test-plans' Jinja2
-//! environment), [`render`] (jobs and matrices).
+//! environment), [`render`] (jobs and matrices), [`squad`] (submission requests), [`testdef`]
+//! (Linaro test-definitions and test plans).
 
 mod error;
 
 pub mod engine;
 pub mod render;
+pub mod squad;
+pub mod testdef;
 pub mod vars;
 
 pub use error::{Error, Result};
@@ -20,3 +23,9 @@ pub use render::{
     Job, JobOutcome, JobRequest, Matrix, Overlay, Renderer, TreePaths, render_matrix,
 };
 pub use vars::Variables;
+
+/// The project's own small template tree (a QEMU arm64 and a fastboot board, a
+/// boot and an LTP test), used when no `--template-path` is given.
+// Limitation: this is the source checkout's path; a binary moved elsewhere
+// needs `--template-path`.
+pub const BUNDLED_TEMPLATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");

@@ -141,6 +141,16 @@ pub struct JobOutcome {
     pub test: String,
     /// The job, or the error naming variable, template and line.
     pub result: Result<Job>,
+    /// lava-job's verdict on the final job, when validation was asked for.
+    pub validation: Option<lava_job::validate::Report>,
+}
+
+/// Checks a rendered job as a LAVA server would (lava-job's validator).
+pub fn validate_job(
+    job: &Job,
+    options: &lava_job::validate::Options,
+) -> lava_job::validate::Report {
+    lava_job::validate::validate_str(&job.yaml, options)
 }
 
 /// A renderer bound to one search path; templates are parsed once and shared.
@@ -347,6 +357,15 @@ fn undefined_name(err: &minijinja::Error) -> String {
 /// one engine (templates are parsed once per tree). Outcomes come back in
 /// request order.
 pub fn render_matrix(requests: &[JobRequest]) -> Vec<JobOutcome> {
+    render_matrix_with(requests, None)
+}
+
+/// [`render_matrix`], also validating every rendered job with lava-job when
+/// `validate` is given.
+pub fn render_matrix_with(
+    requests: &[JobRequest],
+    validate: Option<&lava_job::validate::Options>,
+) -> Vec<JobOutcome> {
     let mut renderers: HashMap<&TreePaths, Renderer> = HashMap::new();
     for req in requests {
         renderers
@@ -362,10 +381,15 @@ pub fn render_matrix(requests: &[JobRequest]) -> Vec<JobOutcome> {
                     "no engine for the request's template tree".into(),
                 )),
             };
+            let validation = match (&result, validate) {
+                (Ok(job), Some(options)) => Some(validate_job(job, options)),
+                _ => None,
+            };
             JobOutcome {
                 device_type: req.device_type.clone(),
                 test: req.test.clone(),
                 result,
+                validation,
             }
         })
         .collect()

@@ -605,6 +605,27 @@ pub fn merge_files(paths: &[std::path::PathBuf], overrides: &[String]) -> Result
     Ok(vars)
 }
 
+/// `--validate-variables`: the names listed in the device's reference file
+/// (`<device dir>/variables/<device_type>.yaml`) that the variables lack, sorted.
+pub fn missing_variables(
+    device_dir: &Path,
+    device_type: &str,
+    vars: &Variables,
+) -> Result<Vec<String>> {
+    let reference = device_dir
+        .join("variables")
+        .join(format!("{device_type}.yaml"));
+    let text = std::fs::read_to_string(&reference).map_err(|e| Error::io(&reference, &e))?;
+    let wanted = parse_yaml(&text, &reference.display().to_string())?;
+    let mut missing: Vec<String> = wanted
+        .keys()
+        .filter(|k| !vars.contains_key(*k))
+        .cloned()
+        .collect();
+    missing.sort();
+    Ok(missing)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
