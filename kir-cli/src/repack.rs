@@ -12,7 +12,7 @@ use kir_core::{cpio, fetch, recipe};
 pub enum Cmd {
     /// Build a board's boot image(s) from a kernel, DTB, initrd and modules
     /// (replaces KIR's repack_boot.sh; same short flags).
-    RepackBoot(RepackBootArgs),
+    RepackBoot(Box<RepackBootArgs>),
     /// Run the dragonboard-845c and gs101-oriole recipes on inputs built into
     /// kir, then unpack and check the images.
     Demo(DemoArgs),
@@ -86,7 +86,7 @@ pub struct DemoArgs {
 
 pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
     match cmd {
-        Cmd::RepackBoot(args) => repack_boot(args),
+        Cmd::RepackBoot(args) => repack_boot(*args),
         Cmd::Demo(args) => demo(args),
     }
 }

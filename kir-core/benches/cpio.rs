@@ -3,8 +3,8 @@
 //! Input: a synthetic modules tree (400 files of 24 KiB, text-like, so the
 //! compressor has work to do) under usr/lib/modules/<release>.
 
-use kir_core::cpio::{self, NewEntry, Node, WriteOptions};
 use kir_core::compress;
+use kir_core::cpio::{self, NewEntry, Node, WriteOptions};
 
 fn main() {
     divan::main();
@@ -25,7 +25,11 @@ fn tree() -> Vec<NewEntry> {
         let data: Vec<u8> = (0..24 * 1024u32)
             .map(|j| b"modinfo vermagic license alias depends "[((i * 7 + j) % 39) as usize])
             .collect();
-        entries.push(NewEntry::new(format!("{base}/m{i:03}.ko"), Node::File(data), 0o644));
+        entries.push(NewEntry::new(
+            format!("{base}/m{i:03}.ko"),
+            Node::File(data),
+            0o644,
+        ));
     }
     entries
 }
