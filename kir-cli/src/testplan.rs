@@ -113,7 +113,7 @@ pub struct LavaTestPlans {
     verbose: i32,
     /// Overlay tarball URL and optional PATH to unpack it to (default /); repeatable.
     #[arg(long = "overlay", num_args = 1..=2, value_names = ["URL", "PATH"], action = ArgAction::Append)]
-    overlays: Vec<Vec<String>>,
+    overlays: Vec<String>,
     /// Write jobs to DIR/<device_type>/<test file name>.
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
@@ -213,14 +213,15 @@ fn lava_test_plans(args: LavaTestPlans) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
 
-    let overlays: Vec<Overlay> = args
-        .overlays
-        .iter()
-        .map(|o| Overlay {
-            url: o.first().cloned().unwrap_or_default(),
-            path: o.get(1).cloned().unwrap_or_else(|| "/".into()),
-        })
-        .collect();
+    let overlays = overlay_groups(std::env::args().skip(1));
+    debug_assert_eq!(
+        overlays
+            .iter()
+            .map(|o| 1 + usize::from(o.path_given))
+            .sum::<usize>(),
+        args.overlays.len()
+    );
+    let overlays: Vec<Overlay> = overlays.into_iter().map(|o| o.overlay).collect();
     let variables = Arc::new(variables);
     let requests: Vec<JobRequest> = tests
         .iter()
@@ -289,6 +290,46 @@ fn lava_test_plans(args: LavaTestPlans) -> anyhow::Result<ExitCode> {
     }
     // Direct submission to LAVA with --lava-token is a no-op in the Python tool too.
     Ok(ExitCode::SUCCESS)
+}
+
+struct OverlayArg {
+    overlay: Overlay,
+    path_given: bool,
+}
+
+/// `--overlay URL [PATH]` occurrences from the command line. clap checks the
+/// arity (1 or 2 values, as the Python tool does); the grouping of values into
+/// occurrences is read back from the arguments, each occurrence taking the
+/// values up to the next option.
+fn overlay_groups(argv: impl Iterator<Item = String>) -> Vec<OverlayArg> {
+    let argv: Vec<String> = argv.collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < argv.len() {
+        let arg = &argv[i];
+        i += 1;
+        let mut values = Vec::new();
+        if let Some(v) = arg.strip_prefix("--overlay=") {
+            values.push(v.to_string());
+        } else if arg != "--overlay" {
+            continue;
+        }
+        while values.len() < 2 && i < argv.len() && !argv[i].starts_with("--") {
+            values.push(argv[i].clone());
+            i += 1;
+        }
+        let mut values = values.into_iter();
+        let url = values.next().unwrap_or_default();
+        let path = values.next();
+        out.push(OverlayArg {
+            path_given: path.is_some(),
+            overlay: Overlay {
+                url,
+                path: path.unwrap_or_else(|| "/".into()),
+            },
+        });
+    }
+    out
 }
 
 /// Test names from the plans, then the test cases; each name once, sorted.
