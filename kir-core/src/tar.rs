@@ -345,12 +345,31 @@ impl<R: Read> TarStream<'_, R> {
 /// Reads a tar stream into `tree`, placing every entry under `prefix`.
 ///
 /// Later entries replace earlier ones (as tar extraction does); directories
-/// merge. `archive` names the input in errors.
+/// merge. `archive` names the input in errors. An entry whose parent path
+/// runs through a symlink is refused.
 pub fn read_tar_into(
     tree: &mut Tree,
     input: impl Read,
     prefix: &[u8],
     archive: &str,
+) -> Result<()> {
+    read_entries(tree, input, prefix, archive, false)
+}
+
+/// Lays a tarball over an existing tree under `prefix`, following symlinked
+/// directories of the tree inside the tree (never outside it), as copying
+/// into a chroot does: modules tarballs with `lib/modules/...` land in
+/// `/usr/lib/modules` of a usr-merged root.
+pub fn overlay_tar(tree: &mut Tree, input: impl Read, prefix: &[u8], archive: &str) -> Result<()> {
+    read_entries(tree, input, prefix, archive, true)
+}
+
+fn read_entries(
+    tree: &mut Tree,
+    input: impl Read,
+    prefix: &[u8],
+    archive: &str,
+    follow: bool,
 ) -> Result<()> {
     let prefix = clean_name(archive, prefix.strip_prefix(b"/").unwrap_or(prefix))?;
     let mut st = TarStream {
@@ -490,7 +509,19 @@ pub fn read_tar_into(
         meta.crtime = meta.mtime;
 
         let name = clean_name(archive, &raw_name)?;
-        let full = join(&prefix, &name);
+        let mut full = join(&prefix, &name);
+        if follow && !name.is_empty() {
+            full = tree.resolve_parents(&full)?;
+            if typeflag == b'5' {
+                // A directory entry over a symlink to a directory goes
+                // through it, as extracting into an existing tree does.
+                let probe = tree.resolve_parents(&[&full[..], b"/probe"].concat())?;
+                full = probe[..probe.len() - b"/probe".len()].to_vec();
+                if full.is_empty() {
+                    full = b"/".to_vec();
+                }
+            }
+        }
         let kind = match typeflag {
             b'0' | 0 | b'7' => NodeKind::File(st.file(size, size, &[(0, size)], &raw_name)?),
             b'S' if is_gnu => {
@@ -511,7 +542,10 @@ pub fn read_tar_into(
             b'1' => {
                 st.skip(size)?;
                 let target = clean_name(archive, &link)?;
-                let target = join(&prefix, &target);
+                let mut target = join(&prefix, &target);
+                if follow {
+                    target = tree.resolve_parents(&target)?;
+                }
                 tree.hard_link(&full, &target, &dir_meta)
                     .map_err(|e| match e {
                         Error::InvalidArgument { reason, .. } => {

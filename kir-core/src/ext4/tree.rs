@@ -480,6 +480,61 @@ impl Tree {
         }
     }
 
+    /// Rewrites `path` so that no component before the last is a symlink:
+    /// symlinks to directories are followed inside the tree (absolute targets
+    /// start at the tree's root, `..` never climbs above it), as a copy into
+    /// a chroot would. Used to lay an overlay over a usr-merged root where
+    /// `/lib` is a link to `usr/lib`.
+    pub fn resolve_parents(&self, path: &[u8]) -> Result<Vec<u8>> {
+        let parts = components(path)?;
+        let Some((last, dirs)) = parts.split_last() else {
+            return Ok(b"/".to_vec());
+        };
+        let mut todo: Vec<Vec<u8>> = dirs.iter().rev().map(|p| p.to_vec()).collect();
+        let mut resolved: Vec<Vec<u8>> = Vec::new();
+        let mut hops = 0;
+        while let Some(part) = todo.pop() {
+            if part == b".." {
+                resolved.pop();
+                continue;
+            }
+            if part.is_empty() || part == b"." {
+                continue;
+            }
+            let mut here = resolved.clone();
+            here.push(part.clone());
+            let joined = here.join(&b'/');
+            let target = match self.lookup(&joined)?.and_then(|id| self.node(id)) {
+                Some(Node {
+                    kind: NodeKind::Symlink(t),
+                    ..
+                }) => t.clone(),
+                _ => {
+                    resolved = here;
+                    continue;
+                }
+            };
+            hops += 1;
+            if hops > 40 {
+                return Err(path_error(path, "too many levels of symbolic links"));
+            }
+            if target.starts_with(b"/") {
+                resolved.clear();
+            }
+            for p in target.split(|&b| b == b'/').rev() {
+                todo.push(p.to_vec());
+            }
+        }
+        let mut out = Vec::new();
+        for p in resolved {
+            out.push(b'/');
+            out.extend_from_slice(&p);
+        }
+        out.push(b'/');
+        out.extend_from_slice(last);
+        Ok(out)
+    }
+
     /// Every path reachable from the root, depth first (each directory
     /// followed by its contents, names in byte order), each with its inode
     /// id. The root is `/`.
@@ -557,6 +612,37 @@ mod tests {
         let f = Node::new(NodeKind::File(FileData::default()), meta());
         let err = t.insert(b"etc/passwd", f, &meta()).unwrap_err();
         assert!(err.to_string().contains("not a directory"), "{err}");
+    }
+
+    #[test]
+    fn parents_resolve_through_in_tree_symlinks() {
+        let mut t = Tree::default();
+        t.insert(
+            b"/usr/lib",
+            Node::new(NodeKind::empty_dir(), meta()),
+            &meta(),
+        )
+        .unwrap();
+        t.insert(
+            b"/lib",
+            Node::new(NodeKind::Symlink(b"usr/lib".to_vec()), meta()),
+            &meta(),
+        )
+        .unwrap();
+        t.insert(
+            b"/usr/bad",
+            Node::new(NodeKind::Symlink(b"../../../../etc".to_vec()), meta()),
+            &meta(),
+        )
+        .unwrap();
+        assert_eq!(
+            t.resolve_parents(b"lib/modules/x.ko").unwrap(),
+            b"/usr/lib/modules/x.ko"
+        );
+        assert_eq!(
+            t.resolve_parents(b"/usr/bad/passwd").unwrap(),
+            b"/etc/passwd"
+        );
     }
 
     #[test]

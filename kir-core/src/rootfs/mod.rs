@@ -2,5 +2,534 @@
 //! `create-ext4.rootfs.py`, and the am57xx-evm / hikey rootfs recipes, done
 //! as "read the tree, change it, write a fresh image" with no root, loop
 //! mount or VM.
+//!
+//! Where KIR grows an image with resize2fs and copies files in through a
+//! libguestfs VM, [`reimage`] reads the whole tree (ext4 or tar, plain or
+//! compressed), lays the overlay over it and writes a new image sized from
+//! the real content plus the requested slack, in bytes.
 
 pub mod codec;
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::ext4::{self, FileData, ImageInfo, Metadata, Node, NodeKind, Options, Timestamp, Tree};
+use crate::{Error, Result};
+pub use codec::Codec;
+
+/// What a rootfs input turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RootfsKind {
+    /// An ext2/3/4 image.
+    Ext4,
+    /// A tar archive.
+    Tar,
+}
+
+/// Reads a root file system (ext4 image or tarball, each plain or gzip /
+/// xz / zstd compressed, told apart by content) into a tree.
+pub fn load_rootfs(path: &Path) -> Result<(Tree, RootfsKind)> {
+    let name = path.display().to_string();
+    let mut head = [0u8; 8];
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;
+    let codec = Codec::sniff(&head[..n], &name)?;
+    if codec == Codec::None {
+        // Uncompressed: an ext4 image is read in place, a tar streamed.
+        if is_ext4(&f)? {
+            return Ok((ext4::read_image_from(&f)?, RootfsKind::Ext4));
+        }
+        let tar =
+            BufReader::with_capacity(1 << 20, File::open(path).map_err(|e| Error::io(path, e))?);
+        return Ok((crate::tar::read_tar(tar, &name)?, RootfsKind::Tar));
+    }
+    let data = codec::read_all(codec::open_decompressed(path)?, path)?;
+    if data.get(1080..1082) == Some(&[0x53, 0xEF]) {
+        return Ok((ext4::read_image(&data)?, RootfsKind::Ext4));
+    }
+    Ok((crate::tar::read_tar(&data[..], &name)?, RootfsKind::Tar))
+}
+
+fn is_ext4(f: &File) -> Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let mut magic = [0u8; 2];
+    Ok(f.read_exact_at(&mut magic, 1080).is_ok() && magic == [0x53, 0xEF])
+}
+
+/// Lays a modules (or any) tarball over `tree` under `prefix` (`/`, `/usr/`).
+///
+/// With `clear_modules`, `<prefix>/lib/modules` is emptied first: KIR's `-c`,
+/// which did nothing for ext4 images, works for every input here.
+pub fn apply_overlay(
+    tree: &mut Tree,
+    overlay: &Path,
+    prefix: &str,
+    clear_modules: bool,
+) -> Result<()> {
+    if clear_modules {
+        let modules = format!("{}/lib/modules", prefix.trim_end_matches('/'));
+        let resolved = tree.resolve_parents(modules.as_bytes())?;
+        let cleared = tree.clear_dir(&resolved)?;
+        log::debug!(
+            "clear {modules} ({}): {}",
+            String::from_utf8_lossy(&resolved),
+            if cleared { "emptied" } else { "absent" }
+        );
+    }
+    let reader = codec::open_decompressed(overlay)?;
+    crate::tar::overlay_tar(
+        tree,
+        reader,
+        prefix.as_bytes(),
+        &overlay.display().to_string(),
+    )
+}
+
+/// Writes `tree` as an ext4 image at `output`: raw, Android sparse when
+/// `sparse`, then compressed when the name ends in `.gz`, `.xz` or `.zst`.
+/// Everything goes to temporary files next to `output`, renamed into place
+/// at the end; nothing is left behind on failure.
+pub fn write_rootfs_image(
+    tree: &Tree,
+    opts: &Options,
+    output: &Path,
+    sparse: bool,
+) -> Result<ImageInfo> {
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "rootfs".into());
+    let tmp = |tag: &str| dir.join(format!(".{name}.{tag}.kir-tmp"));
+    let raw = tmp("raw");
+    let sparse_tmp = tmp("sparse");
+    let packed = tmp("packed");
+    let cleanup = || {
+        for p in [&raw, &sparse_tmp, &packed] {
+            let _ = std::fs::remove_file(p);
+        }
+    };
+    let result = (|| {
+        let mut f = File::create(&raw).map_err(|e| Error::io(&raw, e))?;
+        let info = ext4::write_image(tree, opts, &mut f)?;
+        f.sync_all().map_err(|e| Error::io(&raw, e))?;
+        drop(f);
+        let mut current = raw.clone();
+        if sparse {
+            let out = File::create(&sparse_tmp).map_err(|e| Error::io(&sparse_tmp, e))?;
+            crate::sparse::encode_file(&raw, out, &crate::sparse::EncodeOptions::default())?;
+            current = sparse_tmp.clone();
+        }
+        let codec = Codec::from_name(output);
+        if codec != Codec::None {
+            codec::compress_file(&current, &packed, codec)?;
+            current = packed.clone();
+        }
+        std::fs::rename(&current, output).map_err(|e| Error::io(output, e))?;
+        Ok(info)
+    })();
+    cleanup();
+    result
+}
+
+/// KIR's `resize_rootfs.sh`: rootfs + overlay → a new image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResizeRequest {
+    /// `-f`: rootfs (`.ext4`, `.ext4.gz|xz|zst`, `.tar`, `.tar.gz|xz|zst`).
+    pub rootfs: PathBuf,
+    /// `-o`: overlay tarball (modules), if any.
+    pub overlay: Option<PathBuf>,
+    /// `-p`: where the overlay goes (`/` by default, `/usr/` for usr-merged trees).
+    pub modules_path: String,
+    /// `-c`: empty `<modules_path>/lib/modules` first.
+    pub clear_modules: bool,
+    /// `-s`: write an Android sparse image (`<name>.img`).
+    pub sparse: bool,
+    /// `-z`: xz-compress the final image (`<name>.xz`).
+    pub xz: bool,
+    /// `EXTRA_SIZE`: free space to leave, in KiB (KIR's default 64000).
+    pub extra_size_kib: u64,
+    /// ext4 options (profile, block size...); size and slack are set from the request.
+    pub ext4: Options,
+    /// Directory the outputs are written to.
+    pub output_dir: PathBuf,
+}
+
+/// What [`resize_rootfs`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResizeOutcome {
+    /// The final image (the line KIR prints last).
+    pub image: PathBuf,
+    /// For tar input: the repacked tarball with the overlay (`<name>.new.rootfs.tar.xz`).
+    pub tarball: Option<PathBuf>,
+    /// The ext4 image written.
+    pub info: ImageInfo,
+}
+
+/// File name without compression suffixes (`a.ext4.gz` → `a.ext4`).
+fn strip_codec(name: &str) -> &str {
+    for suffix in [".gz", ".xz", ".zst", ".zstd"] {
+        if let Some(s) = name.strip_suffix(suffix) {
+            return s;
+        }
+    }
+    name
+}
+
+/// KIR's output names: `x.rootfs.ext4(.gz)` → `x.rootfs.ext4`; tar input
+/// `x.rootfs.tar.xz` → `x.new.rootfs` (text before the first dot).
+fn output_stem(rootfs: &Path, kind: RootfsKind) -> String {
+    let name = rootfs
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match kind {
+        RootfsKind::Ext4 => strip_codec(&name).to_string(),
+        RootfsKind::Tar => format!("{}.new.rootfs", name.split('.').next().unwrap_or("rootfs")),
+    }
+}
+
+/// Runs the resize-rootfs flow. The input is never modified: an uncompressed
+/// ext4 input in the output directory gets a `.new` name instead of being
+/// overwritten.
+pub fn resize_rootfs(req: &ResizeRequest) -> Result<ResizeOutcome> {
+    let (mut tree, kind) = load_rootfs(&req.rootfs)?;
+    if let Some(overlay) = &req.overlay {
+        apply_overlay(&mut tree, overlay, &req.modules_path, req.clear_modules)?;
+    } else if req.clear_modules {
+        let modules = format!("{}/lib/modules", req.modules_path.trim_end_matches('/'));
+        let resolved = tree.resolve_parents(modules.as_bytes())?;
+        tree.clear_dir(&resolved)?;
+    }
+
+    let mut stem = output_stem(&req.rootfs, kind);
+    let mut raw = req.output_dir.join(&stem);
+    if same_file(&raw, &req.rootfs) {
+        stem = match stem.strip_suffix(".ext4") {
+            Some(base) => format!("{base}.new.ext4"),
+            None => format!("{stem}.new"),
+        };
+        raw = req.output_dir.join(&stem);
+    }
+
+    let tarball = if kind == RootfsKind::Tar {
+        let path = req.output_dir.join(format!("{stem}.tar.xz"));
+        write_tarball(&tree, &path)?;
+        Some(path)
+    } else {
+        None
+    };
+
+    let mut opts = req.ext4.clone();
+    opts.size_bytes = None;
+    opts.slack_bytes = req.extra_size_kib.saturating_mul(1024);
+    let mut image = if req.sparse {
+        let base = stem.strip_suffix(".ext4").unwrap_or(&stem).to_string();
+        req.output_dir.join(format!("{base}.img"))
+    } else {
+        raw
+    };
+    if req.xz {
+        let mut name = image
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
+        name.push(".xz");
+        image = req.output_dir.join(name);
+    }
+    let info = write_rootfs_image(&tree, &opts, &image, req.sparse)?;
+    Ok(ResizeOutcome {
+        image,
+        tarball,
+        info,
+    })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Writes `tree` as a tarball at `path`, compressed by its suffix, via a
+/// temporary file renamed into place.
+pub fn write_tarball(tree: &Tree, path: &Path) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let raw = dir.join(format!(".{name}.tar.kir-tmp"));
+    let packed = dir.join(format!(".{name}.packed.kir-tmp"));
+    let result = (|| {
+        let f = File::create(&raw).map_err(|e| Error::io(&raw, e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        crate::tar::write_tar(tree, &mut w)?;
+        std::io::Write::flush(&mut w).map_err(|e| Error::io(&raw, e))?;
+        drop(w);
+        codec::compress_file(&raw, &packed, Codec::from_name(path))?;
+        std::fs::rename(&packed, path).map_err(|e| Error::io(path, e))
+    })();
+    let _ = std::fs::remove_file(&raw);
+    let _ = std::fs::remove_file(&packed);
+    result
+}
+
+/// KIR's `create-ext4.rootfs.py`: rootfs tarball + modules tarball → ext4.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateRequest {
+    /// `--rootfs`: a tarball (any compression).
+    pub rootfs: PathBuf,
+    /// `--modules`: tarball laid over the root (`lib/modules/...` entries).
+    pub modules: Option<PathBuf>,
+    /// `--output_file`: compressed by suffix (`.xz`, `.gz`, `.zst`) or raw.
+    pub output: PathBuf,
+    /// ext4 options; the size is KIR's unless `size_bytes` is set.
+    pub ext4: Options,
+}
+
+/// KIR's partition size: regular file bytes (hard links once) + 202 MiB,
+/// rounded up to 512 bytes.
+pub fn kir_partition_size(tree: &Tree) -> u64 {
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0u64;
+    for (_, id) in tree.walk() {
+        if let Some(Node {
+            kind: NodeKind::File(f),
+            ..
+        }) = tree.node(id)
+        {
+            if seen.insert(id) {
+                total = total.saturating_add(f.size());
+            }
+        }
+    }
+    (total + (202 << 20)).div_ceil(512) * 512
+}
+
+/// Runs the create-ext4-rootfs flow.
+pub fn create_ext4_rootfs(req: &CreateRequest) -> Result<ImageInfo> {
+    let (mut tree, _) = load_rootfs(&req.rootfs)?;
+    if let Some(m) = &req.modules {
+        apply_overlay(&mut tree, m, "/", false)?;
+    }
+    let mut opts = req.ext4.clone();
+    if opts.size_bytes.is_none() {
+        opts.size_bytes = Some(kir_partition_size(&tree));
+    }
+    write_rootfs_image(&tree, &opts, &req.output, false)
+}
+
+/// Where a board's bootloader looks for the kernel and DTB in the rootfs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RootfsBoard {
+    /// Target name as `repack_boot.sh -t` spells it.
+    pub name: &'static str,
+    /// The DTB name the bootloader loads from `/boot`.
+    pub dtb_name: &'static str,
+    /// The kernel name the bootloader loads from `/boot`.
+    pub kernel_name: &'static str,
+}
+
+/// KIR's rootfs targets: U-Boot on the BeagleBoard-X15 loads
+/// `am57xx-beagle-x15.dtb` and `zImage`, GRUB on HiKey `hi6220-hikey.dtb`
+/// and `Image`, both from `/boot` of the ext4 partition.
+pub const ROOTFS_BOARDS: &[RootfsBoard] = &[
+    RootfsBoard {
+        name: "am57xx-evm",
+        dtb_name: "am57xx-beagle-x15.dtb",
+        kernel_name: "zImage",
+    },
+    RootfsBoard {
+        name: "hikey",
+        dtb_name: "hi6220-hikey.dtb",
+        kernel_name: "Image",
+    },
+];
+
+/// Looks a rootfs board up by name.
+pub fn rootfs_board(name: &str) -> Result<&'static RootfsBoard> {
+    ROOTFS_BOARDS
+        .iter()
+        .find(|b| b.name == name)
+        .ok_or_else(|| Error::Recipe {
+            recipe: name.to_string(),
+            reason: format!(
+                "not a rootfs target (known: {})",
+                ROOTFS_BOARDS
+                    .iter()
+                    .map(|b| b.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+}
+
+/// Copies the kernel and DTB into `/boot` under their own names and adds
+/// relative symlinks with the board's names when those differ (KIR's step 4).
+pub fn install_boot_files(
+    tree: &mut Tree,
+    board: &RootfsBoard,
+    kernel: (&str, Vec<u8>),
+    dtb: (&str, Vec<u8>),
+    time: Timestamp,
+) -> Result<()> {
+    let dir_meta = Metadata::new(0o755, 0, 0, time);
+    let file_meta = Metadata::new(0o644, 0, 0, time);
+    let link_meta = Metadata::new(0o777, 0, 0, time);
+    for ((name, bytes), wanted) in [(kernel, board.kernel_name), (dtb, board.dtb_name)] {
+        if name.is_empty() || name.contains('/') {
+            return Err(Error::invalid_argument(
+                "boot file",
+                format!("{name:?} is not a file name"),
+            ));
+        }
+        let path = format!("/boot/{name}");
+        let node = Node::new(
+            NodeKind::File(FileData::from_bytes(bytes)),
+            file_meta.clone(),
+        );
+        tree.insert(path.as_bytes(), node, &dir_meta)?;
+        if name != wanted {
+            let link = Node::new(
+                NodeKind::Symlink(name.as_bytes().to_vec()),
+                link_meta.clone(),
+            );
+            tree.insert(format!("/boot/{wanted}").as_bytes(), link, &dir_meta)?;
+        }
+    }
+    Ok(())
+}
+
+/// The am57xx-evm / hikey flow of `repack_boot.sh`: rootfs + modules +
+/// kernel + DTB → sparse ext4 `<name>.img` (`<name>` as resize-rootfs names it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardRootfsRequest {
+    /// Board name (`am57xx-evm`, `hikey`).
+    pub board: String,
+    /// The rest is resize-rootfs' request (sparse is forced on).
+    pub resize: ResizeRequest,
+    /// Kernel image file.
+    pub kernel: PathBuf,
+    /// DTB file.
+    pub dtb: PathBuf,
+}
+
+/// Runs the board rootfs flow.
+pub fn board_rootfs(req: &BoardRootfsRequest) -> Result<ResizeOutcome> {
+    let board = rootfs_board(&req.board)?;
+    let (mut tree, kind) = load_rootfs(&req.resize.rootfs)?;
+    if let Some(overlay) = &req.resize.overlay {
+        apply_overlay(
+            &mut tree,
+            overlay,
+            &req.resize.modules_path,
+            req.resize.clear_modules,
+        )?;
+    }
+    let read = |p: &Path| std::fs::read(p).map_err(|e| Error::io(p, e));
+    let file_name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let time = Timestamp::from_secs(
+        tree.walk()
+            .iter()
+            .filter_map(|(_, id)| tree.node(*id))
+            .map(|n| n.meta.mtime.sec)
+            .max()
+            .unwrap_or(0),
+    );
+    let kernel_name = file_name(&req.kernel);
+    let dtb_name = file_name(&req.dtb);
+    install_boot_files(
+        &mut tree,
+        board,
+        (&kernel_name, read(&req.kernel)?),
+        (&dtb_name, read(&req.dtb)?),
+        time,
+    )?;
+    let stem = output_stem(&req.resize.rootfs, kind);
+    let base = stem.strip_suffix(".ext4").unwrap_or(&stem).to_string();
+    let image = req.resize.output_dir.join(format!("{base}.img"));
+    let mut opts = req.resize.ext4.clone();
+    opts.size_bytes = None;
+    opts.slack_bytes = req.resize.extra_size_kib.saturating_mul(1024);
+    let info = write_rootfs_image(&tree, &opts, &image, true)?;
+    Ok(ResizeOutcome {
+        image,
+        tarball: None,
+        info,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_names_follow_kir() {
+        assert_eq!(
+            output_stem(Path::new("/x/lkft.rootfs.ext4.gz"), RootfsKind::Ext4),
+            "lkft.rootfs.ext4"
+        );
+        assert_eq!(
+            output_stem(
+                Path::new("rpb-console-image.rootfs.tar.xz"),
+                RootfsKind::Tar
+            ),
+            "rpb-console-image.new.rootfs"
+        );
+    }
+
+    #[test]
+    fn partition_size_counts_hard_links_once_and_rounds_to_512() {
+        let m = Metadata::new(0o644, 0, 0, Timestamp::default());
+        let mut t = Tree::new(m.clone());
+        t.insert(
+            b"/a",
+            Node::new(
+                NodeKind::File(FileData::from_bytes(vec![1; 1000])),
+                m.clone(),
+            ),
+            &m,
+        )
+        .unwrap();
+        t.hard_link(b"/b", b"/a", &m).unwrap();
+        assert_eq!(
+            kir_partition_size(&t),
+            (1000 + (202 << 20) as u64).div_ceil(512) * 512
+        );
+    }
+
+    #[test]
+    fn boot_files_get_the_board_names_as_links() {
+        let m = Metadata::new(0o755, 0, 0, Timestamp::default());
+        let mut t = Tree::new(m);
+        let board = rootfs_board("hikey").unwrap();
+        install_boot_files(
+            &mut t,
+            board,
+            ("Image-6.1", vec![1]),
+            ("hi6220-hikey.dtb", vec![2]),
+            Timestamp::default(),
+        )
+        .unwrap();
+        let id = t.lookup(b"/boot/Image").unwrap().unwrap();
+        assert_eq!(
+            t.node(id).unwrap().kind,
+            NodeKind::Symlink(b"Image-6.1".to_vec())
+        );
+        assert!(t.lookup(b"/boot/hi6220-hikey.dtb").unwrap().is_some());
+        assert!(rootfs_board("x15").is_err());
+    }
+}
