@@ -44,9 +44,12 @@ pub enum Cmd {
 pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
     match cmd {
         Cmd::Mkbootimg { args } => mkbootimg(args),
-        Cmd::UnpackBootimg { boot_img, out, format, null } => {
-            unpack_bootimg(&boot_img, &out, &format, null)
-        }
+        Cmd::UnpackBootimg {
+            boot_img,
+            out,
+            format,
+            null,
+        } => unpack_bootimg(&boot_img, &out, &format, null),
     }
 }
 
@@ -59,7 +62,10 @@ const VALUE_FLAGS: &[(&str, &str)] = &[
     ("recovery_dtbo", "path to the recovery DTBO"),
     ("recovery_acpio", "path to the recovery ACPIO"),
     ("cmdline", "kernel command line arguments"),
-    ("vendor_cmdline", "vendor boot kernel command line arguments"),
+    (
+        "vendor_cmdline",
+        "vendor boot kernel command line arguments",
+    ),
     ("base", "base address"),
     ("kernel_offset", "kernel offset"),
     ("ramdisk_offset", "ramdisk offset"),
@@ -75,7 +81,10 @@ const VALUE_FLAGS: &[(&str, &str)] = &[
     ("vendor_boot", "vendor boot output file name"),
     ("vendor_ramdisk", "path to the vendor ramdisk"),
     ("vendor_bootconfig", "path to the vendor bootconfig file"),
-    ("boot_signature", "path to a v4 boot signature section to append after the ramdisk"),
+    (
+        "boot_signature",
+        "path to a v4 boot signature section to append after the ramdisk",
+    ),
 ];
 
 /// GKI signing options of older mkbootimg; kir refuses them (see the message).
@@ -91,9 +100,22 @@ const FRAGMENT_FLAGS: &[&str] = &["ramdisk_type", "ramdisk_name", "vendor_ramdis
 
 /// `--board_id0` to `--board_id15`, one per `board_id` word of a vendor ramdisk.
 const BOARD_ID_FLAGS: &[&str; VENDOR_RAMDISK_TABLE_ENTRY_BOARD_ID_SIZE] = &[
-    "board_id0", "board_id1", "board_id2", "board_id3", "board_id4", "board_id5", "board_id6",
-    "board_id7", "board_id8", "board_id9", "board_id10", "board_id11", "board_id12", "board_id13",
-    "board_id14", "board_id15",
+    "board_id0",
+    "board_id1",
+    "board_id2",
+    "board_id3",
+    "board_id4",
+    "board_id5",
+    "board_id6",
+    "board_id7",
+    "board_id8",
+    "board_id9",
+    "board_id10",
+    "board_id11",
+    "board_id12",
+    "board_id13",
+    "board_id14",
+    "board_id15",
 ];
 
 fn mkbootimg_command() -> Command {
@@ -115,16 +137,30 @@ fn mkbootimg_command() -> Command {
         }
         cmd = cmd.arg(arg);
     }
-    cmd = cmd
-        .arg(Arg::new("id").long("id").action(ArgAction::SetTrue).help("print the image ID on standard output"));
+    cmd = cmd.arg(
+        Arg::new("id")
+            .long("id")
+            .action(ArgAction::SetTrue)
+            .help("print the image ID on standard output"),
+    );
     for name in SIGNING_FLAGS {
         cmd = cmd.arg(Arg::new(*name).long(*name).hide(true));
     }
     for name in FRAGMENT_FLAGS {
-        cmd = cmd.arg(Arg::new(*name).long(*name).action(ArgAction::Append).hide(true));
+        cmd = cmd.arg(
+            Arg::new(*name)
+                .long(*name)
+                .action(ArgAction::Append)
+                .hide(true),
+        );
     }
     for name in BOARD_ID_FLAGS {
-        cmd = cmd.arg(Arg::new(*name).long(*name).action(ArgAction::Append).hide(true));
+        cmd = cmd.arg(
+            Arg::new(*name)
+                .long(*name)
+                .action(ArgAction::Append)
+                .hide(true),
+        );
     }
     cmd
 }
@@ -156,7 +192,9 @@ fn mkbootimg(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     let vendor_output = matches.get_one::<String>("vendor_boot");
 
     // Build everything before writing anything, so a refused option leaves no output.
-    let vendor_boot = vendor_output.map(|_| args.vendor_boot_image()).transpose()?;
+    let vendor_boot = vendor_output
+        .map(|_| args.vendor_boot_image())
+        .transpose()?;
     let boot = output.map(|_| args.boot_image()).transpose()?;
     let vendor_bytes = vendor_boot.map(|image| image.to_bytes()).transpose()?;
     let boot_bytes = boot.as_ref().map(|image| image.to_bytes()).transpose()?;
@@ -241,7 +279,11 @@ fn fragments(m: &ArgMatches, allowed: bool) -> anyhow::Result<Vec<VendorRamdisk>
     let mut occurrences: Vec<Occurrence> = Vec::new();
     for name in FRAGMENT_FLAGS.iter().chain(BOARD_ID_FLAGS) {
         if let (Some(indices), Some(values)) = (m.indices_of(name), m.get_many::<String>(name)) {
-            occurrences.extend(indices.zip(values).map(|(i, v)| (i, name.to_string(), v.clone())));
+            occurrences.extend(
+                indices
+                    .zip(values)
+                    .map(|(i, v)| (i, name.to_string(), v.clone())),
+            );
         }
     }
     occurrences.sort();
@@ -265,7 +307,9 @@ fn fragments(m: &ArgMatches, allowed: bool) -> anyhow::Result<Vec<VendorRamdisk>
             }
             "vendor_ramdisk_fragment" => {
                 if !named {
-                    bail!("--ramdisk_name is required for each --vendor_ramdisk_fragment ({value})");
+                    bail!(
+                        "--ramdisk_name is required for each --vendor_ramdisk_fragment ({value})"
+                    );
                 }
                 group.data = read_input("vendor_ramdisk_fragment", &value)?;
                 ramdisks.push(std::mem::take(&mut group));
@@ -274,13 +318,15 @@ fn fragments(m: &ArgMatches, allowed: bool) -> anyhow::Result<Vec<VendorRamdisk>
             board => {
                 let index: usize = board.trim_start_matches("board_id").parse()?;
                 let id = parse_int(&format!("--{board}"), &value)?;
-                group.board_id[index] =
-                    u32::try_from(id).with_context(|| format!("--{board}: {value} is out of range"))?;
+                group.board_id[index] = u32::try_from(id)
+                    .with_context(|| format!("--{board}: {value} is out of range"))?;
             }
         }
     }
     if named || group != VendorRamdisk::default() {
-        bail!("unrecognized arguments: vendor ramdisk options after the last --vendor_ramdisk_fragment");
+        bail!(
+            "unrecognized arguments: vendor ramdisk options after the last --vendor_ramdisk_fragment"
+        );
     }
     Ok(ramdisks)
 }
@@ -293,13 +339,15 @@ fn ramdisk_type(value: &str) -> anyhow::Result<u32> {
         "dlkm" => VENDOR_RAMDISK_TYPE_DLKM,
         _ => {
             let number = parse_int("--ramdisk_type", value)?;
-            u32::try_from(number).with_context(|| format!("--ramdisk_type: {value} is out of range"))?
+            u32::try_from(number)
+                .with_context(|| format!("--ramdisk_type: {value} is out of range"))?
         }
     })
 }
 
 fn unpack_bootimg(image: &Path, out: &str, format: &str, null: bool) -> anyhow::Result<ExitCode> {
-    let bytes = fs::read(image).with_context(|| format!("--boot_img: cannot read {}", image.display()))?;
+    let bytes =
+        fs::read(image).with_context(|| format!("--boot_img: cannot read {}", image.display()))?;
     let unpacked = unpack(&bytes, out).with_context(|| image.display().to_string())?;
 
     let out_dir = Path::new(out);
@@ -348,11 +396,14 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .prefix(".kir-")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    temp.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    temp.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     {
         use std::os::unix::fs::PermissionsExt;
-        temp.as_file().set_permissions(fs::Permissions::from_mode(0o644))?;
+        temp.as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644))?;
     }
-    temp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -3,8 +3,9 @@
 use std::collections::HashSet;
 
 use super::{
-    BOOT_IMAGE_HEADER_V3_PAGESIZE, BootImage, MAX_CMDLINE_V0, MAX_CMDLINE_V3, OsVersion,
-    PatchLevel, VENDOR_RAMDISK_TYPE_PLATFORM, VendorBootImage, VendorRamdisk,
+    BOOT_IMAGE_HEADER_V3_PAGESIZE, BOOT_NAME_SIZE, BootImage, MAX_CMDLINE_V0, MAX_CMDLINE_V3,
+    OsVersion, PatchLevel, VENDOR_BOOT_ARGS_SIZE, VENDOR_RAMDISK_NAME_SIZE,
+    VENDOR_RAMDISK_TYPE_PLATFORM, VendorBootImage, VendorRamdisk,
 };
 use crate::{Error, Result};
 
@@ -103,8 +104,14 @@ pub fn parse_int(name: &str, text: &str) -> Result<u64> {
         Some("0b") => (&trimmed[2..], 2),
         _ => (trimmed, 10),
     };
-    let digits = digits.strip_prefix('_').filter(|_| radix != 10).unwrap_or(digits);
-    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__")
+    let digits = digits
+        .strip_prefix('_')
+        .filter(|_| radix != 10)
+        .unwrap_or(digits);
+    if digits.is_empty()
+        || digits.starts_with('_')
+        || digits.ends_with('_')
+        || digits.contains("__")
     {
         return Err(bad());
     }
@@ -136,7 +143,10 @@ impl MkbootimgArgs {
         if self.header_version > 4 {
             return Err(Error::invalid_argument(
                 "--header_version",
-                format!("boot header version {} not supported (0 to 4)", self.header_version),
+                format!(
+                    "boot header version {} not supported (0 to 4)",
+                    self.header_version
+                ),
             ));
         }
         if ![2048, 4096, 8192, 16384].contains(&self.page_size) {
@@ -145,7 +155,11 @@ impl MkbootimgArgs {
                 format!("{} is not one of 2048, 4096, 8192, 16384", self.page_size),
             ));
         }
-        let max = if self.header_version < 3 { MAX_CMDLINE_V0 } else { MAX_CMDLINE_V3 };
+        let max = if self.header_version < 3 {
+            MAX_CMDLINE_V0
+        } else {
+            MAX_CMDLINE_V3
+        };
         if self.cmdline.len() > max {
             return Err(Error::invalid_argument(
                 "--cmdline",
@@ -160,6 +174,32 @@ impl MkbootimgArgs {
                     }
                 ),
             ));
+        }
+        // mkbootimg checks these when parsing its options, whichever image uses them.
+        let fits = |flag: &str, text: &str, max: usize| {
+            if text.len() > max {
+                return Err(Error::invalid_argument(
+                    flag,
+                    format!(
+                        "{} bytes is longer than the {max} its header field holds",
+                        text.len()
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        fits("--board", &self.board, BOOT_NAME_SIZE - 1)?;
+        fits(
+            "--vendor_cmdline",
+            &self.vendor_cmdline,
+            VENDOR_BOOT_ARGS_SIZE - 1,
+        )?;
+        for fragment in &self.vendor_ramdisk_fragments {
+            fits(
+                "--ramdisk_name",
+                &fragment.name,
+                VENDOR_RAMDISK_NAME_SIZE - 1,
+            )?;
         }
         Ok(())
     }
@@ -204,7 +244,10 @@ impl MkbootimgArgs {
         }
         let dtb = if v == 2 { part(&self.dtb) } else { Vec::new() };
         if v == 2 && dtb.is_empty() {
-            return Err(Error::invalid_argument("--dtb", "a v2 boot.img needs a non-empty DTB"));
+            return Err(Error::invalid_argument(
+                "--dtb",
+                "a v2 boot.img needs a non-empty DTB",
+            ));
         }
         let ramdisk = part(&self.ramdisk);
         let second = part(&self.second);
@@ -223,7 +266,11 @@ impl MkbootimgArgs {
                 self.address32("--second_offset", self.second_offset)?
             },
             tags_addr: self.address32("--tags_offset", self.tags_offset)?,
-            dtb_addr: if v == 2 { self.address("--dtb_offset", self.dtb_offset)? } else { 0 },
+            dtb_addr: if v == 2 {
+                self.address("--dtb_offset", self.dtb_offset)?
+            } else {
+                0
+            },
             os_version: self.os_version,
             os_patch_level: self.os_patch_level,
             name: self.board.clone(),
@@ -231,7 +278,11 @@ impl MkbootimgArgs {
             kernel: part(&self.kernel),
             ramdisk,
             second,
-            recovery_dtbo: if v >= 1 { self.recovery_dtbo.clone() } else { None },
+            recovery_dtbo: if v >= 1 {
+                self.recovery_dtbo.clone()
+            } else {
+                None
+            },
             dtb,
             boot_signature: Vec::new(),
         })
@@ -261,7 +312,10 @@ impl MkbootimgArgs {
                     "missing: a v3 vendor_boot needs one",
                 ));
             };
-            vec![VendorRamdisk { data, ..VendorRamdisk::default() }]
+            vec![VendorRamdisk {
+                data,
+                ..VendorRamdisk::default()
+            }]
         } else {
             self.v4_ramdisks()?
         };
@@ -293,8 +347,10 @@ impl MkbootimgArgs {
             data,
             ..VendorRamdisk::default()
         });
-        let ramdisks: Vec<VendorRamdisk> =
-            legacy.into_iter().chain(self.vendor_ramdisk_fragments.iter().cloned()).collect();
+        let ramdisks: Vec<VendorRamdisk> = legacy
+            .into_iter()
+            .chain(self.vendor_ramdisk_fragments.iter().cloned())
+            .collect();
 
         let mut names = HashSet::new();
         for ramdisk in &ramdisks {

@@ -68,7 +68,14 @@ impl<'a> Fields<'a> {
         field: &'static str,
         field_offset: u64,
     ) -> Result<Vec<u8>> {
-        Ok(self.slice_checked(offset, size.into(), field, field_offset)?.to_vec())
+        let size: u64 = size.into();
+        if size == 0 {
+            // An absent part has no position to check (it may sit past the end).
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .slice_checked(offset, size, field, field_offset)?
+            .to_vec())
     }
 
     /// Like [`Fields::section`] without copying.
@@ -79,7 +86,7 @@ impl<'a> Fields<'a> {
         field: &'static str,
         field_offset: u64,
     ) -> Result<&'a [u8]> {
-        let end = offset.checked_add(size).unwrap_or(u64::MAX);
+        let end = offset.saturating_add(size);
         if end > self.bytes.len() as u64 {
             return Err(Error::malformed(
                 self.format,
@@ -129,7 +136,10 @@ impl<'a> Fields<'a> {
 impl BootImageHeader {
     /// Reads the header of a boot.img (any version) without its parts.
     pub fn parse(bytes: &[u8]) -> Result<BootImageHeader> {
-        let f = Fields { bytes, format: BOOT_FORMAT };
+        let f = Fields {
+            bytes,
+            format: BOOT_FORMAT,
+        };
         f.magic(BOOT_MAGIC)?;
 
         let header_version = f.u32(40, "header_version")?;
@@ -224,16 +234,29 @@ impl BootImage {
     /// 0, or the version word holds something other than 0–4.
     pub fn parse(bytes: &[u8]) -> Result<BootImage> {
         let h = BootImageHeader::parse(bytes)?;
-        let f = Fields { bytes, format: BOOT_FORMAT };
+        let f = Fields {
+            bytes,
+            format: BOOT_FORMAT,
+        };
         let at = h.layout();
         let (os_version, os_patch_level) = version::decode(h.os_version);
         let v3 = h.header_version >= 3;
 
         let kernel = f.section(at.kernel, h.kernel_size, "kernel_size", 8)?;
-        let ramdisk = f.section(at.ramdisk, h.ramdisk_size, "ramdisk_size", if v3 { 12 } else { 16 })?;
+        let ramdisk = f.section(
+            at.ramdisk,
+            h.ramdisk_size,
+            "ramdisk_size",
+            if v3 { 12 } else { 16 },
+        )?;
         let second = f.section(at.second, h.second_size, "second_size", 24)?;
         let recovery_dtbo = if h.recovery_dtbo_size > 0 || h.recovery_dtbo_offset > 0 {
-            Some(f.section(h.recovery_dtbo_offset, h.recovery_dtbo_size, "recovery_dtbo_size", 1632)?)
+            Some(f.section(
+                h.recovery_dtbo_offset,
+                h.recovery_dtbo_size,
+                "recovery_dtbo_size",
+                1632,
+            )?)
         } else {
             None
         };
@@ -268,7 +291,10 @@ impl BootImage {
 impl VendorBootImageHeader {
     /// Reads the header of a vendor_boot.img (v3 or v4) and its v4 ramdisk table.
     pub fn parse(bytes: &[u8]) -> Result<VendorBootImageHeader> {
-        let f = Fields { bytes, format: VENDOR_FORMAT };
+        let f = Fields {
+            bytes,
+            format: VENDOR_FORMAT,
+        };
         f.magic(VENDOR_BOOT_MAGIC)?;
 
         let header_version = f.u32(8, "header_version")?;
@@ -368,7 +394,12 @@ impl VendorBootImageHeader {
         let dtb = header + page * pages(u64::from(self.vendor_ramdisk_size), page);
         let table = dtb + page * pages(u64::from(self.dtb_size), page);
         let bootconfig = table + page * pages(u64::from(self.vendor_ramdisk_table_size), page);
-        VendorLayout { ramdisk: header, dtb, table, bootconfig }
+        VendorLayout {
+            ramdisk: header,
+            dtb,
+            table,
+            bootconfig,
+        }
     }
 }
 
@@ -376,7 +407,10 @@ impl VendorBootImage {
     /// Parses a vendor_boot.img of header version 3 or 4.
     pub fn parse(bytes: &[u8]) -> Result<VendorBootImage> {
         let h = VendorBootImageHeader::parse(bytes)?;
-        let f = Fields { bytes, format: VENDOR_FORMAT };
+        let f = Fields {
+            bytes,
+            format: VENDOR_FORMAT,
+        };
         let at = h.layout();
 
         let section = f.section(at.ramdisk, h.vendor_ramdisk_size, "vendor_ramdisk_size", 24)?;
@@ -384,7 +418,10 @@ impl VendorBootImage {
         let bootconfig = f.section(at.bootconfig, h.bootconfig_size, "bootconfig_size", 2124)?;
 
         let ramdisks = if h.header_version == 3 {
-            vec![VendorRamdisk { data: section, ..VendorRamdisk::default() }]
+            vec![VendorRamdisk {
+                data: section,
+                ..VendorRamdisk::default()
+            }]
         } else {
             h.vendor_ramdisk_table
                 .iter()
@@ -422,4 +459,6 @@ impl VendorBootImage {
 }
 
 /// Board id words are sixteen u32 after the 44-byte entry prefix.
-const _: () = assert!(44 + 4 * VENDOR_RAMDISK_TABLE_ENTRY_BOARD_ID_SIZE as u32 == VENDOR_RAMDISK_TABLE_ENTRY_V4_SIZE);
+const _: () = assert!(
+    44 + 4 * VENDOR_RAMDISK_TABLE_ENTRY_BOARD_ID_SIZE as u32 == VENDOR_RAMDISK_TABLE_ENTRY_V4_SIZE
+);

@@ -66,11 +66,19 @@ pub fn shell_join(args: &[String]) -> String {
 
 /// `os.path.join(dir, name)`.
 fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() || dir.ends_with('/') { format!("{dir}{name}") } else { format!("{dir}/{name}") }
+    if dir.is_empty() || dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
 }
 
 fn file(name: &str, data: Vec<u8>) -> UnpackedFile {
-    UnpackedFile { name: name.to_string(), data, symlink: None }
+    UnpackedFile {
+        name: name.to_string(),
+        data,
+        symlink: None,
+    }
 }
 
 fn or_none(value: Option<impl ToString>) -> String {
@@ -88,7 +96,10 @@ fn unpack_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
         files.push(file("second", image.second));
     }
     if h.recovery_dtbo_size > 0 {
-        files.push(file("recovery_dtbo", image.recovery_dtbo.unwrap_or_default()));
+        files.push(file(
+            "recovery_dtbo",
+            image.recovery_dtbo.unwrap_or_default(),
+        ));
     }
     if h.dtb_size > 0 {
         files.push(file("dtb", image.dtb));
@@ -106,7 +117,10 @@ fn unpack_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
     if v < 3 {
         info.push(format!("ramdisk load address: {:#010x}", h.ramdisk_addr));
         info.push(format!("second bootloader size: {}", h.second_size));
-        info.push(format!("second bootloader load address: {:#010x}", h.second_addr));
+        info.push(format!(
+            "second bootloader load address: {:#010x}",
+            h.second_addr
+        ));
         info.push(format!("kernel tags load address: {:#010x}", h.tags_addr));
         info.push(format!("page size: {}", h.page_size));
     }
@@ -122,7 +136,10 @@ fn unpack_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
     }
     if v == 1 || v == 2 {
         info.push(format!("recovery dtbo size: {}", h.recovery_dtbo_size));
-        info.push(format!("recovery dtbo offset: {:#018x}", h.recovery_dtbo_offset));
+        info.push(format!(
+            "recovery dtbo offset: {:#018x}",
+            h.recovery_dtbo_offset
+        ));
         info.push(format!("boot header size: {}", h.header_size));
     }
     if v == 2 {
@@ -156,15 +173,30 @@ fn unpack_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
         // The base is unknown once unpacked: base 0 and each offset = its address.
         args.extend(["--pagesize".to_string(), format!("{:#010x}", h.page_size)]);
         args.extend(["--base".to_string(), format!("{:#010x}", 0)]);
-        args.extend(["--kernel_offset".to_string(), format!("{:#010x}", h.kernel_addr)]);
-        args.extend(["--ramdisk_offset".to_string(), format!("{:#010x}", h.ramdisk_addr)]);
-        args.extend(["--second_offset".to_string(), format!("{:#010x}", h.second_addr)]);
-        args.extend(["--tags_offset".to_string(), format!("{:#010x}", h.tags_addr)]);
+        args.extend([
+            "--kernel_offset".to_string(),
+            format!("{:#010x}", h.kernel_addr),
+        ]);
+        args.extend([
+            "--ramdisk_offset".to_string(),
+            format!("{:#010x}", h.ramdisk_addr),
+        ]);
+        args.extend([
+            "--second_offset".to_string(),
+            format!("{:#010x}", h.second_addr),
+        ]);
+        args.extend([
+            "--tags_offset".to_string(),
+            format!("{:#010x}", h.tags_addr),
+        ]);
         if v == 2 {
             args.extend(["--dtb_offset".to_string(), format!("{:#018x}", h.dtb_addr)]);
         }
         args.extend(["--board".to_string(), h.name.clone()]);
-        args.extend(["--cmdline".to_string(), format!("{}{}", h.cmdline, h.extra_cmdline)]);
+        args.extend([
+            "--cmdline".to_string(),
+            format!("{}{}", h.cmdline, h.extra_cmdline),
+        ]);
     } else {
         args.extend(["--cmdline".to_string(), h.cmdline.clone()]);
         if h.signature_size > 0 {
@@ -172,7 +204,11 @@ fn unpack_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
         }
     }
 
-    Ok(Unpacked { files, info: info.join("\n"), mkbootimg_args: args })
+    Ok(Unpacked {
+        files,
+        info: info.join("\n"),
+        mkbootimg_args: args,
+    })
 }
 
 fn unpack_vendor_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
@@ -184,8 +220,11 @@ fn unpack_vendor_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
     let mut links = Vec::new();
     let mut ramdisk_names = Vec::new();
     if v > 3 {
-        for (index, (entry, ramdisk)) in
-            h.vendor_ramdisk_table.iter().zip(image.ramdisks).enumerate()
+        for (index, (entry, ramdisk)) in h
+            .vendor_ramdisk_table
+            .iter()
+            .zip(image.ramdisks)
+            .enumerate()
         {
             let name = format!("vendor_ramdisk{index:02}");
             let link = format!("ramdisk_{}", entry.ramdisk_name);
@@ -208,7 +247,12 @@ fn unpack_vendor_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
         }
         files.push(file("bootconfig", image.bootconfig));
     } else {
-        let data = image.ramdisks.into_iter().next().map(|r| r.data).unwrap_or_default();
+        let data = image
+            .ramdisks
+            .into_iter()
+            .next()
+            .map(|r| r.data)
+            .unwrap_or_default();
         files.push(file("vendor_ramdisk", data));
     }
     if h.dtb_size > 0 {
@@ -224,7 +268,10 @@ fn unpack_vendor_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
         format!("ramdisk load address: {:#010x}", h.ramdisk_addr),
     ];
     if v > 3 {
-        info.push(format!("vendor ramdisk total size: {}", h.vendor_ramdisk_size));
+        info.push(format!(
+            "vendor ramdisk total size: {}",
+            h.vendor_ramdisk_size
+        ));
     } else {
         info.push(format!("vendor ramdisk size: {}", h.vendor_ramdisk_size));
     }
@@ -235,7 +282,10 @@ fn unpack_vendor_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
     info.push(format!("dtb size: {}", h.dtb_size));
     info.push(format!("dtb address: {:#018x}", h.dtb_addr));
     if v > 3 {
-        info.push(format!("vendor ramdisk table size: {}", h.vendor_ramdisk_table_size));
+        info.push(format!(
+            "vendor ramdisk table size: {}",
+            h.vendor_ramdisk_table_size
+        ));
         info.push("vendor ramdisk table: [".to_string());
         for (entry, name) in h.vendor_ramdisk_table.iter().zip(&ramdisk_names) {
             info.push(format!("    {name}: {{"));
@@ -295,5 +345,9 @@ fn unpack_vendor_boot(bytes: &[u8], out_dir: &str) -> Result<Unpacked> {
         args.extend(["--vendor_ramdisk".to_string(), path("vendor_ramdisk")]);
     }
 
-    Ok(Unpacked { files, info: info.join("\n"), mkbootimg_args: args })
+    Ok(Unpacked {
+        files,
+        info: info.join("\n"),
+        mkbootimg_args: args,
+    })
 }

@@ -56,14 +56,21 @@ impl OsVersion {
         }
 
         let part = |value: u32| {
-            u8::try_from(value).ok().filter(|v| *v < 128).ok_or_else(|| {
-                Error::invalid_argument(
-                    "--os_version",
-                    format!("{text:?}: each part must be below 128 (7 bits in the header)"),
-                )
-            })
+            u8::try_from(value)
+                .ok()
+                .filter(|v| *v < 128)
+                .ok_or_else(|| {
+                    Error::invalid_argument(
+                        "--os_version",
+                        format!("{text:?}: each part must be below 128 (7 bits in the header)"),
+                    )
+                })
         };
-        Ok(Some(OsVersion { major: part(groups[0])?, minor: part(groups[1])?, patch: part(groups[2])? }))
+        Ok(Some(OsVersion {
+            major: part(groups[0])?,
+            minor: part(groups[1])?,
+            patch: part(groups[2])?,
+        }))
     }
 
     /// The 21-bit value stored above the patch level.
@@ -86,25 +93,30 @@ impl PatchLevel {
     pub fn parse_mkbootimg(text: &str) -> Result<Option<PatchLevel>> {
         let bytes = text.as_bytes();
         let digits = |range: std::ops::Range<usize>| {
-            bytes.get(range).filter(|b| b.iter().all(u8::is_ascii_digit)).map(|b| {
-                b.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
-            })
+            bytes
+                .get(range)
+                .filter(|b| b.iter().all(u8::is_ascii_digit))
+                .map(|b| b.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
         };
         let (Some(year), Some(b'-'), Some(month)) = (digits(0..4), bytes.get(4), digits(5..7))
         else {
             return Ok(None);
         };
 
-        let refuse = |why: &str| {
-            Error::invalid_argument("--os_patch_level", format!("{text:?}: {why}"))
-        };
+        let refuse =
+            |why: &str| Error::invalid_argument("--os_patch_level", format!("{text:?}: {why}"));
         if !(2000..2128).contains(&year) {
-            return Err(refuse("year must be 2000–2127 (7 bits after 2000 in the header)"));
+            return Err(refuse(
+                "year must be 2000–2127 (7 bits after 2000 in the header)",
+            ));
         }
         if !(1..=12).contains(&month) {
             return Err(refuse("month must be 1–12"));
         }
-        Ok(Some(PatchLevel { year: year as u16, month: month as u8 }))
+        Ok(Some(PatchLevel {
+            year: year as u16,
+            month: month as u8,
+        }))
     }
 
     /// The 11-bit value stored below the version.
@@ -143,13 +155,15 @@ pub(crate) fn encode(version: Option<OsVersion>, patch: Option<PatchLevel>) -> R
 pub(crate) fn decode(word: u32) -> (Option<OsVersion>, Option<PatchLevel>) {
     let version = word >> 11;
     let patch = word & 0x7ff;
-    let version = (version != 0).then(|| OsVersion {
+    let version = (version != 0).then_some(OsVersion {
         major: (version >> 14) as u8,
         minor: ((version >> 7) & 0x7f) as u8,
         patch: (version & 0x7f) as u8,
     });
-    let patch = (patch != 0)
-        .then(|| PatchLevel { year: 2000 + (patch >> 4) as u16, month: (patch & 0xf) as u8 });
+    let patch = (patch != 0).then_some(PatchLevel {
+        year: 2000 + (patch >> 4) as u16,
+        month: (patch & 0xf) as u8,
+    });
     (version, patch)
 }
 
@@ -160,11 +174,46 @@ mod tests {
     #[test]
     fn os_version_parses_like_mkbootimg() {
         let v = |s| OsVersion::parse_mkbootimg(s).unwrap();
-        assert_eq!(v("10"), Some(OsVersion { major: 10, minor: 0, patch: 0 }));
-        assert_eq!(v("12.1"), Some(OsVersion { major: 12, minor: 1, patch: 0 }));
-        assert_eq!(v("14.0.3-beta"), Some(OsVersion { major: 14, minor: 0, patch: 3 }));
-        assert_eq!(v("1234"), Some(OsVersion { major: 123, minor: 0, patch: 0 }));
-        assert_eq!(v("11."), Some(OsVersion { major: 11, minor: 0, patch: 0 }));
+        assert_eq!(
+            v("10"),
+            Some(OsVersion {
+                major: 10,
+                minor: 0,
+                patch: 0
+            })
+        );
+        assert_eq!(
+            v("12.1"),
+            Some(OsVersion {
+                major: 12,
+                minor: 1,
+                patch: 0
+            })
+        );
+        assert_eq!(
+            v("14.0.3-beta"),
+            Some(OsVersion {
+                major: 14,
+                minor: 0,
+                patch: 3
+            })
+        );
+        assert_eq!(
+            v("1234"),
+            Some(OsVersion {
+                major: 123,
+                minor: 0,
+                patch: 0
+            })
+        );
+        assert_eq!(
+            v("11."),
+            Some(OsVersion {
+                major: 11,
+                minor: 0,
+                patch: 0
+            })
+        );
         assert_eq!(v("abc"), None);
         assert!(OsVersion::parse_mkbootimg("128.0.0").is_err());
     }
@@ -172,8 +221,20 @@ mod tests {
     #[test]
     fn patch_level_parses_like_mkbootimg() {
         let p = |s| PatchLevel::parse_mkbootimg(s).unwrap();
-        assert_eq!(p("2019-12-01"), Some(PatchLevel { year: 2019, month: 12 }));
-        assert_eq!(p("2024-03"), Some(PatchLevel { year: 2024, month: 3 }));
+        assert_eq!(
+            p("2019-12-01"),
+            Some(PatchLevel {
+                year: 2019,
+                month: 12
+            })
+        );
+        assert_eq!(
+            p("2024-03"),
+            Some(PatchLevel {
+                year: 2024,
+                month: 3
+            })
+        );
         assert_eq!(p("24-03"), None);
         assert!(PatchLevel::parse_mkbootimg("2024-13").is_err());
         assert!(PatchLevel::parse_mkbootimg("1999-01").is_err());
@@ -181,8 +242,15 @@ mod tests {
 
     #[test]
     fn os_version_word_round_trips() {
-        let version = Some(OsVersion { major: 13, minor: 2, patch: 1 });
-        let patch = Some(PatchLevel { year: 2023, month: 7 });
+        let version = Some(OsVersion {
+            major: 13,
+            minor: 2,
+            patch: 1,
+        });
+        let patch = Some(PatchLevel {
+            year: 2023,
+            month: 7,
+        });
         let word = encode(version, patch).unwrap();
         assert_eq!(word, (13 << 25) | (2 << 18) | (1 << 11) | (23 << 4) | 7);
         assert_eq!(decode(word), (version, patch));

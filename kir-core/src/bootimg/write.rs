@@ -49,7 +49,10 @@ fn text<'a>(field: &str, text: &'a str, max: usize) -> Result<&'a [u8]> {
     if text.len() > max {
         return Err(Error::invalid_argument(
             field,
-            format!("{} bytes is longer than the {max} the header holds", text.len()),
+            format!(
+                "{} bytes is longer than the {max} the header holds",
+                text.len()
+            ),
         ));
     }
     Ok(text.as_bytes())
@@ -57,7 +60,10 @@ fn text<'a>(field: &str, text: &'a str, max: usize) -> Result<&'a [u8]> {
 
 fn size_u32(field: &str, data: &[u8]) -> Result<u32> {
     u32::try_from(data.len()).map_err(|_| {
-        Error::invalid_argument(field, format!("{} bytes does not fit a 32-bit size", data.len()))
+        Error::invalid_argument(
+            field,
+            format!("{} bytes does not fit a 32-bit size", data.len()),
+        )
     })
 }
 
@@ -163,7 +169,11 @@ impl BootImage {
             };
             out.u32(dtbo_size);
             out.u64(dtbo_offset);
-            out.u32(if v == 1 { BOOT_IMAGE_HEADER_V1_SIZE } else { BOOT_IMAGE_HEADER_V2_SIZE });
+            out.u32(if v == 1 {
+                BOOT_IMAGE_HEADER_V1_SIZE
+            } else {
+                BOOT_IMAGE_HEADER_V2_SIZE
+            });
         }
         if v == 2 {
             out.u32(dtb_size);
@@ -185,7 +195,9 @@ impl BootImage {
         let refuse = |part: &str| {
             Err(Error::invalid_argument(
                 part,
-                format!("a v{v} boot.img has no {part} section (it belongs in v0–v2 or vendor_boot)"),
+                format!(
+                    "a v{v} boot.img has no {part} section (it belongs in v0–v2 or vendor_boot)"
+                ),
             ))
         };
         if !self.second.is_empty() {
@@ -216,7 +228,11 @@ impl BootImage {
         out.u32(kernel_size);
         out.u32(ramdisk_size);
         out.u32(os_version);
-        out.u32(if v == 3 { BOOT_IMAGE_HEADER_V3_SIZE } else { BOOT_IMAGE_HEADER_V4_SIZE });
+        out.u32(if v == 3 {
+            BOOT_IMAGE_HEADER_V3_SIZE
+        } else {
+            BOOT_IMAGE_HEADER_V4_SIZE
+        });
         for reserved in [0; 4] {
             out.u32(reserved);
         }
@@ -275,7 +291,10 @@ impl VendorBootImage {
             table.u32(size);
             table.u32(ramdisk_offset);
             table.u32(ramdisk.ramdisk_type);
-            table.cstr(text("ramdisk name", &ramdisk.name, VENDOR_RAMDISK_NAME_SIZE - 1)?, VENDOR_RAMDISK_NAME_SIZE);
+            table.cstr(
+                text("ramdisk name", &ramdisk.name, VENDOR_RAMDISK_NAME_SIZE - 1)?,
+                VENDOR_RAMDISK_NAME_SIZE,
+            );
             for word in ramdisk.board_id {
                 table.u32(word);
             }
@@ -288,13 +307,23 @@ impl VendorBootImage {
 
         let mut out = Out(Vec::new());
         out.0.extend_from_slice(VENDOR_BOOT_MAGIC);
-        for word in [v, page, self.kernel_addr, self.ramdisk_addr, vendor_ramdisk_size] {
+        for word in [
+            v,
+            page,
+            self.kernel_addr,
+            self.ramdisk_addr,
+            vendor_ramdisk_size,
+        ] {
             out.u32(word);
         }
         out.cstr(cmdline, VENDOR_BOOT_ARGS_SIZE);
         out.u32(self.tags_addr);
         out.cstr(name, BOOT_NAME_SIZE);
-        out.u32(if v == 3 { VENDOR_BOOT_IMAGE_HEADER_V3_SIZE } else { VENDOR_BOOT_IMAGE_HEADER_V4_SIZE });
+        out.u32(if v == 3 {
+            VENDOR_BOOT_IMAGE_HEADER_V3_SIZE
+        } else {
+            VENDOR_BOOT_IMAGE_HEADER_V4_SIZE
+        });
         out.u32(dtb_size);
         out.u64(self.dtb_addr);
         if v == 4 {
