@@ -839,3 +839,64 @@ fn v4_boot_signature_survives_unpack_and_repack() {
     assert!(repack.status.success(), "{}", text(&repack.stderr));
     assert_eq!(fs::read(dir.path().join("again.img")).unwrap(), image);
 }
+
+/// Images from bookworm's mkbootimg 1:29 (cmdline split at 512 without a NUL)
+/// unpack to the same report as AOSP unpack_bootimg gives.
+#[test]
+fn bookworm_mkbootimg_images_unpack_like_aosp() {
+    let Some(oracle) = oracle() else { return };
+    let bookworm = Path::new("/usr/bin/mkbootimg");
+    if !bookworm.is_file() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "Debian mkbootimg missing (scripts/deps/apt.txt)"
+        );
+        eprintln!("skipping: Debian bookworm mkbootimg not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    inputs(dir.path());
+    let cmdline = long(1200);
+    let cases: [&[&str]; 2] = [
+        &[
+            "--kernel",
+            "kernel",
+            "--ramdisk",
+            "ramdisk",
+            "--base",
+            "0x80000000",
+        ],
+        &[
+            "--header_version",
+            "2",
+            "--kernel",
+            "kernel",
+            "--dtb",
+            "dtb",
+            "--os_version",
+            "10",
+            "--os_patch_level",
+            "2019-12",
+        ],
+    ];
+    let mut failures = Vec::new();
+    for (index, flags) in cases.iter().enumerate() {
+        let image = format!("bookworm{index}.img");
+        let mut args: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+        args.extend([
+            "--cmdline".to_string(),
+            cmdline.clone(),
+            "--output".to_string(),
+            image.clone(),
+        ]);
+        let made = run(bookworm, &args, dir.path());
+        assert!(
+            made.status.success(),
+            "bookworm mkbootimg: {}",
+            text(&made.stderr)
+        );
+        compare_unpack(&oracle, dir.path(), &image, &mut failures, "bookworm");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
