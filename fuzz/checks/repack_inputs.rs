@@ -6,12 +6,18 @@ use kir_core::{fdt, kernel, modules};
 
 pub fn check(data: &[u8]) {
     if let Ok(info) = fdt::inspect(data) {
-        assert!(info.totalsize as usize <= data.len(), "totalsize past the input");
+        assert!(
+            info.totalsize as usize <= data.len(),
+            "totalsize past the input"
+        );
     }
 
     if let Ok(info) = kernel::inspect(data) {
         if let Some(release) = &info.release {
-            assert!(!release.is_empty() && release.len() <= 128, "release {release:?}");
+            assert!(
+                !release.is_empty() && release.len() <= 128,
+                "release {release:?}"
+            );
         }
     }
 
@@ -19,7 +25,10 @@ pub fn check(data: &[u8]) {
         assert!(!tree.release.is_empty());
         let _ = tree.check_release(Some("6.1.0"));
         if let Ok(entries) = tree.cpio_entries("usr") {
-            assert!(entries.len() > tree.entries.len(), "root and prefix entries added");
+            assert!(
+                entries.len() > tree.entries.len(),
+                "root and prefix entries added"
+            );
         }
     }
 }

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Makes the committed seed inputs of the fuzz targets with the reference
+# tools, in the shapes the differential tests use (KIR's board recipes:
+# dragonboard-410c v0, e850-96 v2, gs101 v4 + vendor_boot v4), but with
+# tiny parts so each seed stays a few KB. Run from anywhere:
+#
+#   KIR_MKBOOTIMG=~/.cache/kir/mkbootimg-trixie/tree/usr/bin/mkbootimg fuzz/seeds/make-seeds.sh
+#
+# Needs Debian's mkbootimg (bookworm, v0-v2), trixie's AOSP mkbootimg
+# (KIR_MKBOOTIMG, set by scripts/setup.d/10-mkbootimg.sh; v3/v4/vendor_boot),
+# GNU cpio, gzip and dtc. Seeds are inputs, not expectations: regenerating
+# them changes nothing a test asserts.
+set -euo pipefail
+SEEDS=$(cd "$(dirname "$0")" && pwd)
+AOSP=${KIR_MKBOOTIMG:?set KIR_MKBOOTIMG to trixie mkbootimg}
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+cd "$W"
+
+# Parts: a fake gzip'd kernel with an appended DTB (410c style), a raw
+# kernel, a tiny DTB, a 22-byte "initrd", gzip'd cpio ramdisks.
+head -c 300 /dev/urandom >Image
+gzip -9n <Image >Image.gz
+printf '/dts-v1/;\n/ { compatible = "qcom,apq8016-sbc"; model = "seed"; };\n' >board.dts
+dtc -q -I dts -O dtb -o board.dtb board.dts
+cat Image.gz board.dtb >zImage+dtb
+echo "This is not an initrd" >initrd.img
+mkdir -p root/usr/lib/modules/6.1.0 && echo "kernel/drivers/x.ko:" >root/usr/lib/modules/6.1.0/modules.dep
+(cd root && find . | LC_ALL=C sort | cpio -o -H newc -R +0:+0 --quiet | gzip -9n) >plat.cpio.gz
+(cd root && find usr | LC_ALL=C sort | cpio -o -H newc -R +0:+0 --quiet | gzip -9n) >dlkm.cpio.gz
+printf 'androidboot.boot_devices=14700000.ufs\n' >bootconfig
+
+b=$SEEDS/bootimg_parse
+v=$SEEDS/vendor_boot_parse
+c=$SEEDS/cpio_read
+mkdir -p "$b" "$v" "$c"
+
+mkbootimg --kernel zImage+dtb --ramdisk initrd.img --pagesize 2048 --base 0x80000000 \
+    --cmdline "root=/dev/mmcblk0p14 rw rootwait console=ttyMSM0,115200n8" --output "$b/v0-410c.img"
+"$AOSP" --kernel Image --ramdisk plat.cpio.gz --second board.dtb --pagesize 4096 \
+    --header_version 0 --board seed --output "$b/v0-second-board.img"
+"$AOSP" --kernel Image --ramdisk initrd.img --recovery_dtbo board.dtb --header_version 1 \
+    --os_version 11.0.0 --os_patch_level 2021-05 --output "$b/v1-recovery-dtbo.img"
+"$AOSP" --kernel Image --cmdline "rw androidboot.hardware=exynos850 earlycon" \
+    --os_version 10 --os_patch_level 2019-12-01 --tags_offset 0 --header_version 2 \
+    --dtb board.dtb --dtb_offset 0 --output "$b/v2-e850.img"
+"$AOSP" --kernel Image --ramdisk plat.cpio.gz --header_version 3 --cmdline "console=ttyS0" \
+    --vendor_boot "$v/v3.img" --vendor_ramdisk dlkm.cpio.gz --dtb board.dtb \
+    --vendor_cmdline "androidboot.console=ttyS0" --output "$b/v3.img"
+"$AOSP" --header_version 4 --dtb board.dtb --kernel Image --vendor_bootconfig bootconfig \
+    --vendor_cmdline "root=PARTLABEL=userdata rw rootwait console=ttyMSM0,115200n8" \
+    --ramdisk_type platform --ramdisk_name PLAT --vendor_ramdisk_fragment plat.cpio.gz \
+    --ramdisk_type dlkm --ramdisk_name DLKM --board_id0 0x2a --vendor_ramdisk_fragment dlkm.cpio.gz \
+    --vendor_boot "$v/v4-gs101.img" --output "$b/v4-gs101.img"
+
+(cd root && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$c/newc-tree.cpio"
+(cd root && find . | LC_ALL=C sort | cpio -o -H crc --quiet) >"$c/crc-tree.cpio"
+mkdir -p links/dev && echo data >links/a && ln links/a links/b && ln -s a links/c && mkfifo links/p
+(cd links && find . | LC_ALL=C sort | cpio -o -H newc -R +0:+0 --quiet) >"$c/hardlink-symlink-fifo.cpio"
+cp plat.cpio.gz "$c/gzip.cpio.gz"
+cat plat.cpio.gz dlkm.cpio.gz >"$c/two-gzip-members.cpio.gz"
+ls -l "$b" "$v" "$c"
+
+# fuzz/seeds/tuxsuite_plan_parse/*.yaml are hand-written TuxSuite plans (every job shape,
+# the matrix syntax, YAML anchors and merge keys); no tool makes them.
+
+# fuzz/seeds/repack_inputs: what `kir repack-boot` checks before building:
+# a DTB (dtc), an arm64 Image header with a version banner, its gzip, and a
+# modules tarball (GNU tar) with lib/modules/<release>.
+r=$SEEDS/repack_inputs
+mkdir -p "$r"
+printf '/dts-v1/;\n/ { compatible = "google,gs101-oriole", "google,gs101"; model = "seed"; chosen { }; };\n' >gs101.dts
+dtc -q -I dts -O dtb -o "$r/gs101-oriole.dtb" gs101.dts
+{ printf 'MZ\0\0\0\0\0\x14'; head -c 48 /dev/zero; printf 'ARMd\0\0\0\0'; printf 'Linux version 6.1.0-seed (seed) #1\n'; } >"$r/arm64-Image"
+gzip -9n <"$r/arm64-Image" >"$r/arm64-Image.gz"
+mkdir -p mods/lib/modules/6.1.0-seed/kernel && echo "kernel/x.ko:" >mods/lib/modules/6.1.0-seed/modules.dep
+printf '\x7fELF' >mods/lib/modules/6.1.0-seed/kernel/x.ko
+tar -C mods --owner=0 --group=0 --numeric-owner --sort=name --mtime=@0 -cf "$r/modules.tar" lib
+ls -l "$r"
