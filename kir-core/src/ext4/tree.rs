@@ -112,10 +112,7 @@ impl FileData {
                     ),
                 ));
             }
-            let run_end = run
-                .offset
-                .checked_add(run.data.len() as u64)
-                .unwrap_or(u64::MAX);
+            let run_end = run.offset.saturating_add(run.data.len() as u64);
             if run_end > size {
                 return Err(Error::invalid_argument(
                     "runs",

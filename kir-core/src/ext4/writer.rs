@@ -111,6 +111,9 @@ pub fn write_image<W: Write + Seek>(tree: &Tree, opts: &Options, out: &mut W) ->
 // ---------------------------------------------------------------------------
 // Planning: inode numbers, directory contents, xattrs.
 
+/// An extended attribute as stored: name index, name suffix, value.
+type DiskXattr = (u8, Vec<u8>, Vec<u8>);
+
 /// Where an inode's data comes from.
 enum Data<'t> {
     None,
@@ -133,7 +136,7 @@ struct PlannedInode<'t> {
     /// `i_block` for inodes without extents (fast symlinks, devices).
     raw_iblock: Option<[u8; 60]>,
     /// Extended attributes in disk form: (index, suffix, value).
-    xattrs: Vec<(u8, Vec<u8>, Vec<u8>)>,
+    xattrs: Vec<DiskXattr>,
     xattr_in_block: bool,
     is_dir: bool,
 }
@@ -219,7 +222,7 @@ fn round4(n: usize) -> usize {
     (n + 3) & !3
 }
 
-fn encode_xattrs(node: &Node, path: &[u8]) -> Result<Vec<(u8, Vec<u8>, Vec<u8>)>> {
+fn encode_xattrs(node: &Node, path: &[u8]) -> Result<Vec<DiskXattr>> {
     let mut out = Vec::with_capacity(node.xattrs.len());
     for x in &node.xattrs {
         let Some((index, suffix)) = xattr_split(&x.name) else {
@@ -257,7 +260,7 @@ fn encode_xattrs(node: &Node, path: &[u8]) -> Result<Vec<(u8, Vec<u8>, Vec<u8>)>
 }
 
 /// Space the entries and values of these attributes need (without headers).
-fn xattr_space(xattrs: &[(u8, Vec<u8>, Vec<u8>)]) -> usize {
+fn xattr_space(xattrs: &[DiskXattr]) -> usize {
     xattrs
         .iter()
         .map(|(_, n, v)| round4(16 + n.len()) + round4(v.len()))
@@ -545,10 +548,10 @@ impl<'t> Plan<'t> {
     /// mke2fs gives lost+found 16 KiB (at least two blocks) so that e2fsck
     /// can reconnect files without allocating.
     fn lost_found_blocks(&self) -> u64 {
-        (16384 / self.bs).max(2).min(12)
+        (16384 / self.bs).clamp(2, 12)
     }
 
-    fn xattrs_for(&self, node: &Node, path: &[u8]) -> Result<(Vec<(u8, Vec<u8>, Vec<u8>)>, bool)> {
+    fn xattrs_for(&self, node: &Node, path: &[u8]) -> Result<(Vec<DiskXattr>, bool)> {
         let xattrs = encode_xattrs(node, path)?;
         if xattrs.is_empty() {
             return Ok((xattrs, false));
