@@ -35,7 +35,12 @@ pub fn lava_jobs() -> Option<PathBuf> {
 /// A Python interpreter that can `import` every module named.
 pub fn python_with(modules: &[&str]) -> Option<PathBuf> {
     let venv = workspace_root().join(".venv/bin/python");
-    let candidates = [venv, PathBuf::from("python3")];
+    // Debian's packaged modules (lava-common) live in the system interpreter.
+    let candidates = [
+        venv,
+        PathBuf::from("python3"),
+        PathBuf::from("/usr/bin/python3"),
+    ];
     let probe = modules
         .iter()
         .map(|m| format!("import {m}"))
