@@ -745,7 +745,7 @@ mod tests {
     #[test]
     fn free_range_past_the_image_is_refused() {
         let options = EncodeOptions {
-            free_blocks: [0..9].to_vec(),
+            free_blocks: vec![0..2, 3..9],
             ..Default::default()
         };
         let dir = std::env::temp_dir().join(format!("kir-sparse-free-{}", std::process::id()));
