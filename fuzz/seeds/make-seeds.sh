@@ -77,3 +77,25 @@ mkdir -p mods/lib/modules/6.1.0-seed/kernel && echo "kernel/x.ko:" >mods/lib/mod
 printf '\x7fELF' >mods/lib/modules/6.1.0-seed/kernel/x.ko
 tar -C mods --owner=0 --group=0 --numeric-owner --sort=name --mtime=@0 -cf "$r/modules.tar" lib
 ls -l "$r"
+mkdir -p "$SEEDS"/sparse_decode "$SEEDS"/disk_tables "$SEEDS"/fat_read
+
+# sparse_decode (needs android-sdk-libsparse-utils, fdisk, gdisk, dosfstools, mtools): images written by AOSP img2simg (android-sdk-libsparse-utils).
+head -c 3000 /dev/urandom > "$W/r.bin"; dd if=/dev/zero bs=1k count=8 >> "$W/r.bin"
+img2simg "$W/r.bin" "$SEEDS"/sparse_decode/img2simg-random-and-zeros.simg 1024
+printf 'abcd%.0s' $(seq 1 1024) > "$W/f.bin"
+img2simg "$W/f.bin" "$SEEDS"/sparse_decode/img2simg-fill-pattern.simg
+
+# disk_tables: sector 0 of an sfdisk MBR disk, LBA 0-33 of an sgdisk GPT disk.
+truncate -s 4M "$W/d.img"
+printf 'label: dos\nlabel-id: 0x1234\nstart=2048, size=2048, type=6, bootable\nstart=4096, type=83\n' | sfdisk -q "$W/d.img"
+head -c 512 "$W/d.img" >"$SEEDS"/disk_tables/sfdisk-mbr-two-partitions.bin
+truncate -s 4M "$W/g.img"
+sgdisk -q -n 1:2048:4095 -t 1:EF00 -c 1:esp -n 2:4096:0 -c 2:rootfs "$W/g.img"
+head -c $((34 * 512)) "$W/g.img" >"$SEEDS"/disk_tables/sgdisk-gpt-two-partitions.bin
+
+# fat_read: a 128 KiB FAT12 volume from mkfs.fat with a long name and a directory (mtools).
+truncate -s 128K "$W/fat.img"; mkfs.fat -F 12 -n SEED "$W/fat.img"
+echo hello > "$W/hello.txt"
+mcopy -i "$W/fat.img" "$W/hello.txt" "::a long file name.txt"
+mmd -i "$W/fat.img" ::dir; mcopy -i "$W/fat.img" "$W/hello.txt" ::dir/x
+cp "$W/fat.img" "$SEEDS"/fat_read/mkfs-fat12-lfn-and-dir.img

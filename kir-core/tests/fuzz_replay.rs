@@ -5,6 +5,12 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+#[path = "../../fuzz/checks/fat_read.rs"]
+mod fat_read;
+#[path = "../../fuzz/checks/disk_tables.rs"]
+mod disk_tables;
+#[path = "../../fuzz/checks/sparse_decode.rs"]
+mod sparse_decode;
 #[path = "../../fuzz/checks/bootimg_parse.rs"]
 mod bootimg_parse;
 #[path = "../../fuzz/checks/cpio_read.rs"]
@@ -64,4 +70,19 @@ fn bootimg_parse_seeds_and_regressions_pass_the_fuzz_check() {
 #[test]
 fn vendor_boot_parse_seeds_and_regressions_pass_the_fuzz_check() {
     replay("vendor_boot_parse", vendor_boot_parse::check);
+}
+
+#[test]
+fn sparse_decode_seeds_and_regressions_pass_the_fuzz_check() {
+    replay("sparse_decode", sparse_decode::check);
+}
+
+#[test]
+fn disk_tables_seeds_and_regressions_pass_the_fuzz_check() {
+    replay("disk_tables", disk_tables::check);
+}
+
+#[test]
+fn fat_read_seeds_and_regressions_pass_the_fuzz_check() {
+    replay("fat_read", fat_read::check);
 }
