@@ -545,9 +545,9 @@ pub enum DeployImage {
     /// A docker image name.
     Name(String),
     /// A downloadable image.
-    Url(Image),
+    Url(Box<Image>),
     /// A docker image with options.
-    Docker(Docker),
+    Docker(Box<Docker>),
 }
 
 /// A `deploy` action.

@@ -47,7 +47,13 @@ fn map(entries: &[(&str, Value)]) -> Value {
 }
 
 /// Changes to a job that both schema versions judge the same way.
-fn mutations() -> Vec<(&'static str, fn(&mut Value))> {
+/// A named change to a job.
+type Mutation = (&'static str, fn(&mut Value));
+
+/// A job to compare: name, YAML text, LAVA HEAD's verdicts when known.
+type Case = (String, String, Option<(bool, bool)>);
+
+fn mutations() -> Vec<Mutation> {
     vec![
         ("long-name", |j| {
             set(j, "job_name", Value::from("x".repeat(201)))
@@ -132,7 +138,7 @@ fn verdicts_agree_with_debian_lava_common_where_its_schema_agrees_with_head() {
 
     // Every corpus file, and every mutation of it, as (name, text, HEAD verdicts if known).
     let tsv = fs::read_to_string(dir.join("expected.tsv")).expect("expected.tsv");
-    let mut cases: Vec<(String, String, Option<(bool, bool)>)> = Vec::new();
+    let mut cases: Vec<Case> = Vec::new();
     // Mutations go to every fifth accepted job: enough variety, and the
     // Python validator stays quick.
     let mut accepted = 0;

@@ -380,3 +380,15 @@ fn reader_refuses_alias_bombs() {
     }
     assert!(from_str(&doc).is_err());
 }
+
+#[test]
+fn reader_refuses_nesting_deeper_than_its_limit() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let err = from_str(&deep).expect_err("too deep");
+    assert!(
+        matches!(err, lava_job::Error::Yaml { line: 1, .. }),
+        "{err}"
+    );
+    let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
+    assert!(from_str(&fine).is_ok());
+}

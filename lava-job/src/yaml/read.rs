@@ -107,6 +107,10 @@ impl Node {
 /// is refused rather than allowed to exhaust memory ("billion laughs").
 const MAX_NODES: usize = 4_000_000;
 
+/// Deepest nesting of collections accepted; deeper documents are refused so
+/// that reading, checking and dropping them cannot exhaust the stack.
+const MAX_DEPTH: usize = 256;
+
 /// Reads one YAML document as LAVA's YAML 1.1 reader types it. An empty
 /// document reads as null; a stream of several documents is refused, as
 /// PyYAML's `safe_load` refuses it.
@@ -214,6 +218,7 @@ impl Builder {
             }
             Event::SequenceStart(anchor, tag) => {
                 check_collection_tag(&tag, "seq", span)?;
+                self.check_depth(span)?;
                 let node = Node {
                     value: NodeValue::Sequence(Vec::new()),
                     mark: mark_of(span),
@@ -223,6 +228,7 @@ impl Builder {
             }
             Event::MappingStart(anchor, tag) => {
                 check_collection_tag(&tag, "map", span)?;
+                self.check_depth(span)?;
                 let node = Node {
                     value: NodeValue::Mapping(Vec::new()),
                     mark: mark_of(span),
@@ -240,6 +246,16 @@ impl Builder {
             },
             _ => Ok(()),
         }
+    }
+
+    fn check_depth(&self, span: Span) -> Result<()> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(yaml_error(
+                span,
+                format!("collections nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        Ok(())
     }
 
     fn finish(&mut self, node: Node, anchor: usize, span: Span) -> Result<()> {
