@@ -8,6 +8,7 @@
 
 use pyo3::prelude::*;
 
+mod buildplan;
 mod cpio;
 pub mod errors;
 
@@ -17,5 +18,6 @@ fn _kir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     cpio::register(m)?;
+    buildplan::register(m)?;
     Ok(())
 }

@@ -4,8 +4,10 @@
 
 use serde_json::json;
 
+use crate::catalog::Catalog;
+use crate::error::{Error, Result};
 use crate::text::shell_join;
-use crate::tuxsuite::{Expansion, TuxsuitePlan};
+use crate::tuxsuite::{Expansion, LocalOptions, TuxsuitePlan, parse_build_set};
 use crate::yaml::{Node, Value};
 
 /// A YAML scalar for any string: JSON's double-quoted form is valid YAML.
@@ -151,4 +153,78 @@ pub fn gitlab_pipeline(plan: &TuxsuitePlan, expansion: &Expansion) -> String {
         out.push_str(&format!("\n{}:\n  stage: test\n  needs: []\n  script:\n    - {}\n", q(&tname), q(&shell_join(&t.tuxrun))));
     }
     out
+}
+
+/// What an expanded plan is written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A plain TuxSuite plan (matrix expanded).
+    Tuxsuite,
+    /// A JSON list of tuxmake/tuxrun command lines.
+    Json,
+    /// A GitLab CI child pipeline.
+    Gitlab,
+    /// TuxSuite's own expansion (plan items and local command lines) as JSON.
+    Expansion,
+}
+
+impl Format {
+    /// Every format name.
+    pub const NAMES: [&'static str; 4] = ["tuxsuite", "json", "gitlab", "expansion"];
+
+    /// The format called `name`.
+    pub fn from_name(name: &str) -> Result<Format> {
+        match name {
+            "tuxsuite" => Ok(Format::Tuxsuite),
+            "json" => Ok(Format::Json),
+            "gitlab" => Ok(Format::Gitlab),
+            "expansion" => Ok(Format::Expansion),
+            _ => Err(Error::Arguments {
+                argument: format!("format {name}"),
+                reason: format!("unknown format (known: {})", Format::NAMES.join(", ")),
+            }),
+        }
+    }
+}
+
+/// An expanded plan, rendered, with the lint warnings found on the way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The output text.
+    pub text: String,
+    /// Problems that would surface only when a build runs.
+    pub warnings: Vec<String>,
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Reads a plan (matrix syntax allowed) or, with `set_name`, a build-set
+/// file; expands it with `opts`; renders it as `format`. `host` is the build
+/// host whose container images decide support (`x86_64` or `arm64`).
+pub fn expand_plan_text(
+    catalog: &Catalog,
+    text: &str,
+    source_name: &str,
+    set_name: Option<&str>,
+    opts: &LocalOptions,
+    host: &str,
+    format: Format,
+) -> Result<Rendered> {
+    let plan = match set_name {
+        Some(set) => parse_build_set(text, source_name, set)?,
+        None => crate::matrix::parse_plan_with_matrix(catalog, text, source_name)?,
+    };
+    let warnings = crate::matrix::lint(catalog, &plan, host);
+    let expansion = plan.expand(opts)?;
+    let text = match format {
+        Format::Tuxsuite => tuxsuite_plan(&plan),
+        Format::Json => pretty(&command_lines_json(&plan, &expansion)),
+        Format::Gitlab => gitlab_pipeline(&plan, &expansion),
+        Format::Expansion => pretty(&expansion.to_tuxsuite_json()),
+    };
+    Ok(Rendered { text, warnings })
 }

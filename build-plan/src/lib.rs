@@ -24,4 +24,4 @@ pub mod yaml;
 pub use catalog::Catalog;
 pub use error::{Error, Result};
 pub use host::{Host, StaticHost, SystemHost};
-pub use tuxmake::{Plan, Request, plan};
+pub use tuxmake::{Plan, Request, plan, plan_args};

@@ -1245,3 +1245,15 @@ fn plan_target(
         artifacts,
     })
 }
+
+/// Plans from a `tuxmake` argument list (see [`crate::args`]); `-o` and
+/// `-b` are made absolute against the host's working directory, as
+/// tuxmake's command line does.
+pub fn plan_args<S: AsRef<str>>(catalog: &Catalog, args: &[S], host: &dyn Host) -> Result<Plan> {
+    let mut request = crate::args::parse_tuxmake_args(args)?;
+    let cwd = host.cwd();
+    for dir in [&mut request.output_dir, &mut request.build_dir].into_iter().flatten() {
+        *dir = join_path(&cwd, dir);
+    }
+    plan(catalog, &request, host)
+}

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use build_plan::tuxsuite::{LocalOptions, TuxsuitePlan, parse_build_set};
-use build_plan::{Catalog, SystemHost, args::parse_tuxmake_args, emit, matrix, plan};
+use build_plan::emit::{self, Format};
+use build_plan::tuxsuite::LocalOptions;
+use build_plan::{Catalog, SystemHost, plan_args};
 use clap::{Subcommand, ValueEnum};
 
 #[derive(Subcommand)]
@@ -34,8 +35,8 @@ pub enum BuildPlanCmd {
         /// Plan file (YAML), or a build-set file with --set-name.
         plan: PathBuf,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Tuxsuite)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = CliFormat::Tuxsuite)]
+        format: CliFormat,
         /// Read a legacy build-set file and take this set.
         #[arg(long)]
         set_name: Option<String>,
@@ -64,7 +65,7 @@ pub enum BuildPlanCmd {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-pub enum Format {
+pub enum CliFormat {
     /// A plain TuxSuite plan (matrix expanded).
     Tuxsuite,
     /// A JSON list of tuxmake/tuxrun command lines.
@@ -80,27 +81,50 @@ pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
     let catalog = Catalog::tuxmake()?;
     match cmd {
         BuildPlanCmd::Tuxmake { args } => tuxmake(&catalog, args),
-        BuildPlanCmd::Expand { plan, format, set_name, job_names, tree, output_dir, runtime, wrapper, host, out } => {
-            let text = std::fs::read_to_string(&plan).with_context(|| format!("reading {}", plan.display()))?;
-            let name = plan.display().to_string();
-            let parsed: TuxsuitePlan = match &set_name {
-                Some(set) => parse_build_set(&text, &name, set)?,
-                None => matrix::parse_plan_with_matrix(&catalog, &text, &name)?,
+        BuildPlanCmd::Expand {
+            plan,
+            format,
+            set_name,
+            job_names,
+            tree,
+            output_dir,
+            runtime,
+            wrapper,
+            host,
+            out,
+        } => {
+            let text = std::fs::read_to_string(&plan)
+                .with_context(|| format!("reading {}", plan.display()))?;
+            let opts = LocalOptions {
+                tree,
+                output_dir,
+                runtime,
+                wrapper,
+                job_names,
+                plan_number: 1,
             };
-            for warning in matrix::lint(&catalog, &parsed, &host) {
+            let format = match format {
+                CliFormat::Tuxsuite => Format::Tuxsuite,
+                CliFormat::Json => Format::Json,
+                CliFormat::Gitlab => Format::Gitlab,
+                CliFormat::Expansion => Format::Expansion,
+            };
+            let name = plan.display().to_string();
+            let rendered = emit::expand_plan_text(
+                &catalog,
+                &text,
+                &name,
+                set_name.as_deref(),
+                &opts,
+                &host,
+                format,
+            )?;
+            for warning in &rendered.warnings {
                 eprintln!("kir: warning: {warning}");
             }
-            let opts = LocalOptions { tree, output_dir, runtime, wrapper, job_names, plan_number: 1 };
-            let expansion = parsed.expand(&opts)?;
-            let rendered = match format {
-                Format::Tuxsuite => emit::tuxsuite_plan(&parsed),
-                Format::Json => pretty(&emit::command_lines_json(&parsed, &expansion))?,
-                Format::Gitlab => emit::gitlab_pipeline(&parsed, &expansion),
-                Format::Expansion => pretty(&expansion.to_tuxsuite_json())?,
-            };
             match out {
-                Some(path) => write_atomically(&path, rendered.as_bytes())?,
-                None => std::io::stdout().write_all(rendered.as_bytes())?,
+                Some(path) => write_atomically(&path, rendered.text.as_bytes())?,
+                None => std::io::stdout().write_all(rendered.text.as_bytes())?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -108,7 +132,8 @@ pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
 }
 
 fn tuxmake(catalog: &Catalog, args: Vec<String>) -> anyhow::Result<ExitCode> {
-    if args.iter().any(|a| a == "-h" || a == "--help") {
+    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
+    if args[..end].iter().any(|a| a == "-h" || a == "--help") {
         println!(
             "usage: kir build-plan tuxmake [--json] [--timestamp EPOCH] [--dynamic NAME=VALUE] \
              [tuxmake options] [KEY=VALUE...] [target...]\n\n\
@@ -116,32 +141,33 @@ fn tuxmake(catalog: &Catalog, args: Vec<String>) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
     let json = args[..end].iter().any(|a| a == "--json");
-    let rest: Vec<&String> =
-        args.iter().enumerate().filter(|(i, a)| !(*i < end && *a == "--json")).map(|(_, a)| a).collect();
-    let mut request = parse_tuxmake_args(&rest)?;
-    // tuxmake makes -o and -b absolute against the working directory.
-    let cwd = std::env::current_dir()?.display().to_string();
-    for dir in [&mut request.output_dir, &mut request.build_dir].into_iter().flatten() {
-        *dir = build_plan::text::join_path(&cwd, dir);
-    }
-    let planned = plan(catalog, &request, &SystemHost)?;
-    let text = if json { planned.to_json() } else { planned.to_text() };
+    let rest: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !(*i < end && *a == "--json"))
+        .map(|(_, a)| a)
+        .collect();
+    let planned = plan_args(catalog, &rest, &SystemHost)?;
+    let text = if json {
+        planned.to_json()
+    } else {
+        planned.to_text()
+    };
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn pretty(value: &serde_json::Value) -> anyhow::Result<String> {
-    let mut text = serde_json::to_string_pretty(value)?;
-    text.push('\n');
-    Ok(text)
-}
-
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().context("output path has no file name")?.to_string_lossy();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .context("output path has no file name")?
+        .to_string_lossy();
     let tmp = dir.join(format!(".{name}.kir-tmp-{}", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))?;

@@ -28,6 +28,10 @@ __all__ = [
     "cpio_extract",
     "decompress",
     "sniff_compression",
+    # buildplan
+    "BuildPlanError",
+    "tuxmake_plan",
+    "tuxsuite_expand",
 ]
 
 # --- errors ----------------------------------------------------------------
@@ -143,3 +147,34 @@ def cpio_extract(
 ) -> CpioExtractReport: ...
 def decompress(data: bytes) -> bytes: ...
 def sniff_compression(data: bytes) -> str: ...
+
+# --- buildplan -------------------------------------------------------------
+
+class BuildPlanError(KirError):
+    kind: str
+    what: str
+    reason: str
+
+def tuxmake_plan(
+    args: Sequence[str],
+    *,
+    machine: Optional[str] = None,
+    env: Optional[dict[str, str]] = None,
+    existing_paths: Optional[Sequence[str]] = None,
+    programs: Optional[Sequence[str]] = None,
+    cwd: Optional[str] = None,
+    cpus: Optional[int] = None,
+) -> str: ...
+def tuxsuite_expand(
+    text: str,
+    *,
+    format: str = "expansion",
+    source_name: str = "plan.yaml",
+    set_name: Optional[str] = None,
+    job_names: Optional[Sequence[str]] = None,
+    tree: str = ".",
+    output_dir: str = "output",
+    runtime: str = "podman",
+    wrapper: str = "none",
+    host: str = "x86_64",
+) -> tuple[str, list[str]]: ...
