@@ -13,10 +13,10 @@ kir_setup_mkbootimg() {
     if [ ! -x "$tree/usr/bin/mkbootimg" ] || [ ! -x "$tree/usr/bin/unpack_bootimg" ]; then
         # The first Debian mirror named in the system sources (deb822 or one-line).
         mirror=$(sed -n -E 's#^URIs:[[:space:]]*([^[:space:]]+/debian)/?([[:space:]].*)?$#\1#p' \
-            /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1)
+            /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)
         if [ -z "$mirror" ]; then
             mirror=$(sed -n -E 's#^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+/debian)/?[[:space:]].*#\2#p' \
-                /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n1)
+                /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n1 || true)
         fi
         mirror=${mirror:-http://deb.debian.org/debian}
 
@@ -45,7 +45,7 @@ kir_setup_mkbootimg() {
     fi
     export KIR_MKBOOTIMG="$tree/usr/bin/mkbootimg"
     export KIR_UNPACK_BOOTIMG="$tree/usr/bin/unpack_bootimg"
-    echo "KIR_MKBOOTIMG=$KIR_MKBOOTIMG ($(ls "$root"/deb/*.deb 2>/dev/null | xargs -n1 basename))"
+    echo "KIR_MKBOOTIMG=$KIR_MKBOOTIMG"
 }
 
 kir_setup_mkbootimg
