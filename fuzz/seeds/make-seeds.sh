@@ -99,3 +99,19 @@ echo hello > "$W/hello.txt"
 mcopy -i "$W/fat.img" "$W/hello.txt" "::a long file name.txt"
 mmd -i "$W/fat.img" ::dir; mcopy -i "$W/fat.img" "$W/hello.txt" ::dir/x
 cp "$W/fat.img" "$SEEDS"/fat_read/mkfs-fat12-lfn-and-dir.img
+
+# ext4_read (needs e2fsprogs): 96 KiB images made by mke2fs -d from a small tree
+# (file, symlink, hard link, fifo, a 3000-byte file): ext4 without journal,
+# with inline_data, and ext2 (block maps).
+mkdir -p "$W/e4/sub"; echo hello >"$W/e4/a"; ln -s a "$W/e4/l"; ln "$W/e4/a" "$W/e4/sub/h"
+mkfifo "$W/e4/p"; printf 'x%.0s' $(seq 1 3000) >"$W/e4/sub/big"
+mke2fs -q -F -t ext4 -O ^has_journal -N 32 -d "$W/e4" "$SEEDS"/ext4_read/mke2fs-ext4-no-journal.img 96k
+mke2fs -q -F -t ext4 -O ^has_journal,inline_data -N 32 -d "$W/e4" "$SEEDS"/ext4_read/mke2fs-inline-data.img 96k
+mke2fs -q -F -t ext2 -N 32 -d "$W/e4" "$SEEDS"/ext4_read/mke2fs-ext2-block-map.img 96k
+
+# tar_read (GNU tar): the same tree as pax (with xattrs) and GNU archives, and
+# a GNU sparse member (1 MiB hole, then data).
+tar --format=pax --xattrs -C "$W/e4" -cf "$SEEDS"/tar_read/gnu-tar-pax.tar .
+tar --format=gnu -C "$W/e4" -cf "$SEEDS"/tar_read/gnu-tar-gnu.tar .
+truncate -s 1M "$W/sp"; echo end >>"$W/sp"
+tar --sparse --format=gnu -C "$W" -cf "$SEEDS"/tar_read/gnu-tar-sparse.tar sp

@@ -5,6 +5,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
+#[path = "../../fuzz/checks/ext4_read.rs"]
+mod ext4_read;
 #[path = "../../fuzz/checks/fat_read.rs"]
 mod fat_read;
 #[path = "../../fuzz/checks/disk_tables.rs"]
@@ -17,6 +19,8 @@ mod bootimg_parse;
 mod cpio_read;
 #[path = "../../fuzz/checks/repack_inputs.rs"]
 mod repack_inputs;
+#[path = "../../fuzz/checks/tar_read.rs"]
+mod tar_read;
 #[path = "../../fuzz/checks/vendor_boot_parse.rs"]
 mod vendor_boot_parse;
 
@@ -85,4 +89,14 @@ fn disk_tables_seeds_and_regressions_pass_the_fuzz_check() {
 #[test]
 fn fat_read_seeds_and_regressions_pass_the_fuzz_check() {
     replay("fat_read", fat_read::check);
+}
+
+#[test]
+fn ext4_read_seeds_and_regressions_pass_the_fuzz_check() {
+    replay("ext4_read", ext4_read::check);
+}
+
+#[test]
+fn tar_read_seeds_and_regressions_pass_the_fuzz_check() {
+    replay("tar_read", tar_read::check);
 }
