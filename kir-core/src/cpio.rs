@@ -608,18 +608,17 @@ pub fn write(entries: &[NewEntry], opts: &WriteOptions) -> Result<Vec<u8>> {
     }
 
     let mut out = Vec::new();
-    let mut ino = opts.first_ino;
-    let mut inos = vec![0u32; paths.len()];
+    // One inode number per file, given when the first of its names (the file
+    // or a link sorting before it) is written.
+    let mut next_ino = opts.first_ino;
+    let mut group_ino: HashMap<usize, u32> = HashMap::new();
     for (i, (path, entry)) in paths.iter().enumerate() {
         let group = link_target[i].unwrap_or(i);
-        let this_ino = if let Some(t) = link_target[i] {
-            inos[t]
-        } else {
-            let assigned = ino;
-            ino = ino.wrapping_add(1);
+        let this_ino = *group_ino.entry(group).or_insert_with(|| {
+            let assigned = next_ino;
+            next_ino = next_ino.wrapping_add(1);
             assigned
-        };
-        inos[i] = this_ino;
+        });
 
         let source = paths[group].1;
         let (file_type, nlink, data, rdev): (FileType, u32, &[u8], (u32, u32)) = match &source.node
@@ -915,8 +914,11 @@ pub fn extract(entries: &[Entry], dest: &Path) -> Result<ExtractReport> {
                     }
                     _ => false,
                 };
-                if !linked || !entry.data.is_empty() {
+                if !linked {
                     remove_existing(&path)?;
+                    std::fs::write(&path, &entry.data).map_err(|e| Error::io(&path, e))?;
+                } else if !entry.data.is_empty() {
+                    // GNU puts the data on the last link: fill the shared inode.
                     std::fs::write(&path, &entry.data).map_err(|e| Error::io(&path, e))?;
                 }
                 if entry.nlink >= 2 && !linked {
@@ -1048,6 +1050,24 @@ mod tests {
         assert_eq!((a.nlink, b.nlink), (2, 2));
         assert!(a.data.is_empty());
         assert_eq!(b.data, b"module");
+    }
+
+    #[test]
+    fn link_sorting_before_its_file_shares_the_inode_and_the_last_name_has_the_data() {
+        let entries = [
+            NewEntry::new("z-file", Node::File(b"payload".to_vec()), 0o644),
+            NewEntry::new("a-link", Node::HardLink("z-file".into()), 0o644),
+        ];
+        let archive = read(&write(&entries, &WriteOptions::default()).unwrap()).unwrap();
+        let (link, file) = (&archive.entries[0], &archive.entries[1]);
+        assert_eq!(
+            (link.name.as_str(), file.name.as_str()),
+            ("a-link", "z-file")
+        );
+        assert_eq!((link.ino, file.ino), (1, 1));
+        assert_eq!((link.nlink, file.nlink), (2, 2));
+        assert!(link.data.is_empty());
+        assert_eq!(file.data, b"payload");
     }
 
     #[test]

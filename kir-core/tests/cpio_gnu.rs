@@ -221,6 +221,14 @@ fn extraction_matches_gnu_cpio_for_files_dirs_links() {
     let report = cpio::extract(&cpio::read(&bytes).unwrap().entries, ours.path()).unwrap();
     assert_eq!(report.skipped, ["dev/console", "dev/initctl", "dev/sda"]);
 
+    // The hard-link pair shares one inode holding the data, as GNU extracts it.
+    let meta = |p: &str| std::fs::metadata(ours.path().join(p)).unwrap();
+    assert_eq!(meta("bin/ash").ino(), meta("bin/busybox").ino());
+    assert_eq!(
+        std::fs::read(ours.path().join("bin/ash")).unwrap(),
+        vec![0x7f; 5000]
+    );
+
     let mut theirs = snapshot(gnu.path());
     // GNU creates device nodes and fifos when it can (as root); kir skips them.
     theirs.retain(|_, v| v != "special");
