@@ -13,7 +13,10 @@ fn last_error() -> String {
 }
 
 fn empty() -> KirBytes {
-    KirBytes { data: ptr::null_mut(), len: 0 }
+    KirBytes {
+        data: ptr::null_mut(),
+        len: 0,
+    }
 }
 
 fn text(b: &KirBytes) -> String {
@@ -28,8 +31,20 @@ fn tuxmake(args: &[&str]) -> (KirStatus, KirBytes) {
     (status, out)
 }
 
-const BASE: [&str; 12] =
-    ["-C", "/src", "-b", "/b", "--timestamp", "1", "-r", "docker", "-a", "arm64", "-t", "gcc-13"];
+const BASE: [&str; 12] = [
+    "-C",
+    "/src",
+    "-b",
+    "/b",
+    "--timestamp",
+    "1",
+    "-r",
+    "docker",
+    "-a",
+    "arm64",
+    "-t",
+    "gcc-13",
+];
 
 #[test]
 fn tuxmake_plan_is_returned_as_json() {
@@ -38,7 +53,10 @@ fn tuxmake_plan_is_returned_as_json() {
     let (status, mut out) = tuxmake(&args);
     assert_eq!(status, KirStatus::Ok);
     let json: serde_json::Value = serde_json::from_str(&text(&out)).unwrap();
-    assert_eq!(json["resolved"]["target_order"], serde_json::json!(["config", "default", "kernel"]));
+    assert_eq!(
+        json["resolved"]["target_order"],
+        serde_json::json!(["config", "default", "kernel"])
+    );
     unsafe { kir_bytes_free(&mut out) };
     assert!(out.data.is_null());
 }
@@ -50,7 +68,18 @@ fn refusals_map_to_status_families_with_the_reason() {
     let (status, _) = tuxmake(&args);
     assert_eq!(status, KirStatus::ErrInvalidArgument);
     assert!(last_error().starts_with("LLVM=0:"));
-    let (status, _) = tuxmake(&["-r", "docker", "-a", "alpha", "-t", "gcc-13", "--timestamp", "1", "-b", "/b"]);
+    let (status, _) = tuxmake(&[
+        "-r",
+        "docker",
+        "-a",
+        "alpha",
+        "-t",
+        "gcc-13",
+        "--timestamp",
+        "1",
+        "-b",
+        "/b",
+    ]);
     assert_eq!(status, KirStatus::ErrUnsupported);
     assert!(last_error().contains("alpha/gcc-13"));
 }
@@ -58,9 +87,18 @@ fn refusals_map_to_status_families_with_the_reason() {
 #[test]
 fn null_arguments_are_refused() {
     let mut out = empty();
-    assert_eq!(unsafe { kir_buildplan_tuxmake(ptr::null(), 1, &mut out) }, KirStatus::ErrNull);
-    assert_eq!(unsafe { kir_buildplan_tuxmake(ptr::null(), 0, ptr::null_mut()) }, KirStatus::ErrNull);
-    assert_eq!(unsafe { kir_buildplan_expand(ptr::null(), 3, 0, &mut out) }, KirStatus::ErrNull);
+    assert_eq!(
+        unsafe { kir_buildplan_tuxmake(ptr::null(), 1, &mut out) },
+        KirStatus::ErrNull
+    );
+    assert_eq!(
+        unsafe { kir_buildplan_tuxmake(ptr::null(), 0, ptr::null_mut()) },
+        KirStatus::ErrNull
+    );
+    assert_eq!(
+        unsafe { kir_buildplan_expand(ptr::null(), 3, 0, &mut out) },
+        KirStatus::ErrNull
+    );
 }
 
 #[test]
@@ -74,10 +112,19 @@ fn expand_renders_each_format_and_reports_plan_errors() {
         unsafe { kir_bytes_free(&mut out) };
     }
     let mut out = empty();
-    assert_eq!(unsafe { kir_buildplan_expand(plan.as_ptr(), plan.len(), 9, &mut out) }, KirStatus::ErrInvalidArgument);
+    assert_eq!(
+        unsafe { kir_buildplan_expand(plan.as_ptr(), plan.len(), 9, &mut out) },
+        KirStatus::ErrInvalidArgument
+    );
     let bad = b"version: 1\njobs:\n- build: {target_arch: arm64}\n";
-    assert_eq!(unsafe { kir_buildplan_expand(bad.as_ptr(), bad.len(), 0, &mut out) }, KirStatus::ErrMalformed);
+    assert_eq!(
+        unsafe { kir_buildplan_expand(bad.as_ptr(), bad.len(), 0, &mut out) },
+        KirStatus::ErrMalformed
+    );
     assert!(last_error().contains("jobs[0].build") && last_error().contains("toolchain"));
     let not_utf8 = [0xffu8, 0xfe];
-    assert_eq!(unsafe { kir_buildplan_expand(not_utf8.as_ptr(), 2, 0, &mut out) }, KirStatus::ErrUtf8);
+    assert_eq!(
+        unsafe { kir_buildplan_expand(not_utf8.as_ptr(), 2, 0, &mut out) },
+        KirStatus::ErrUtf8
+    );
 }

@@ -18,7 +18,12 @@ fn request(arch: &str, toolchain: &str) -> Request {
         toolchain: Some(toolchain.into()),
         kconfig: Some("defconfig".into()),
         runtime: Some("docker".into()),
-        dynamic: [("CROSS_COMPILE_COMPAT".to_string(), "arm-linux-gnueabihf-".to_string())].into_iter().collect(),
+        dynamic: [(
+            "CROSS_COMPILE_COMPAT".to_string(),
+            "arm-linux-gnueabihf-".to_string(),
+        )]
+        .into_iter()
+        .collect(),
         ..Request::default()
     }
 }
@@ -53,6 +58,9 @@ fn plan_701_pairs(bencher: divan::Bencher) {
     let requests: Vec<Request> = pairs(&catalog).iter().map(|(a, t)| request(a, t)).collect();
     assert_eq!(requests.len(), 701);
     bencher.bench_local(|| {
-        requests.iter().map(|r| plan(&catalog, r, &host).unwrap().targets.len()).sum::<usize>()
+        requests
+            .iter()
+            .map(|r| plan(&catalog, r, &host).unwrap().targets.len())
+            .sum::<usize>()
     });
 }

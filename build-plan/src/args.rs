@@ -53,7 +53,10 @@ const FLAGS: &[(&str, &str)] = &[
 ];
 
 fn bad(argument: &str, reason: impl Into<String>) -> Error {
-    Error::Arguments { argument: argument.to_string(), reason: reason.into() }
+    Error::Arguments {
+        argument: argument.to_string(),
+        reason: reason.into(),
+    }
 }
 
 fn key_value(arg: &str, value: &str) -> Result<(String, String)> {
@@ -65,7 +68,10 @@ fn key_value(arg: &str, value: &str) -> Result<(String, String)> {
 
 /// Parses `tuxmake` arguments (without the program name).
 pub fn parse_tuxmake_args<S: AsRef<str>>(args: &[S]) -> Result<Request> {
-    let mut request = Request { tree: ".".into(), ..Request::default() };
+    let mut request = Request {
+        tree: ".".into(),
+        ..Request::default()
+    };
     let mut positional: Vec<String> = Vec::new();
     let mut image_or_registry = false;
     let mut i = 0;
@@ -136,7 +142,11 @@ pub fn parse_tuxmake_args<S: AsRef<str>>(args: &[S]) -> Result<Request> {
                 request.environment.insert(k, v);
             }
             "--jobs" => {
-                request.jobs = Some(value.parse().map_err(|_| bad(arg, format!("not a number: {value:?}")))?)
+                request.jobs = Some(
+                    value
+                        .parse()
+                        .map_err(|_| bad(arg, format!("not a number: {value:?}")))?,
+                )
             }
             "--runtime" => request.runtime = Some(value),
             "--image-registry" => {
@@ -161,11 +171,17 @@ pub fn parse_tuxmake_args<S: AsRef<str>>(args: &[S]) -> Result<Request> {
     }
     for word in positional {
         if word.starts_with('@') {
-            return Err(bad(&word, "configuration files (@name) are not read by the planner; pass the options"));
+            return Err(bad(
+                &word,
+                "configuration files (@name) are not read by the planner; pass the options",
+            ));
         }
         if word.contains('=') {
             if word.matches('=').count() > 1 {
-                return Err(bad(&word, "invalid KEY=VALUE (TuxMake refuses a second '=')"));
+                return Err(bad(
+                    &word,
+                    "invalid KEY=VALUE (TuxMake refuses a second '=')",
+                ));
             }
             let (k, v) = key_value(&word, &word)?;
             request.make_variables.insert(k, v);
@@ -186,7 +202,8 @@ pub fn parse_tuxmake_args<S: AsRef<str>>(args: &[S]) -> Result<Request> {
 fn is_kconfig_word(s: &str) -> bool {
     s.len() > "config".len()
         && s.ends_with("config")
-        && s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
 #[cfg(test)]
@@ -195,7 +212,15 @@ mod tests {
 
     #[test]
     fn short_and_long_options_and_inline_values() {
-        let r = parse_tuxmake_args(&["-aarm64", "--toolchain=gcc-13", "-K", "a.config", "-e", "A=b=c"]).unwrap();
+        let r = parse_tuxmake_args(&[
+            "-aarm64",
+            "--toolchain=gcc-13",
+            "-K",
+            "a.config",
+            "-e",
+            "A=b=c",
+        ])
+        .unwrap();
         assert_eq!(r.target_arch.as_deref(), Some("arm64"));
         assert_eq!(r.toolchain.as_deref(), Some("gcc-13"));
         assert_eq!(r.kconfig_add, ["a.config"]);

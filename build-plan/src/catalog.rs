@@ -274,18 +274,41 @@ pub struct Catalog {
 }
 
 const EMBEDDED: [(&str, &str); 7] = [
-    ("tuxmake.json", include_str!("../data/tuxmake-1.45.0/tuxmake.json")),
-    ("architectures.json", include_str!("../data/tuxmake-1.45.0/architectures.json")),
-    ("toolchains.json", include_str!("../data/tuxmake-1.45.0/toolchains.json")),
-    ("targets.json", include_str!("../data/tuxmake-1.45.0/targets.json")),
-    ("wrappers.json", include_str!("../data/tuxmake-1.45.0/wrappers.json")),
-    ("images.json", include_str!("../data/tuxmake-1.45.0/images.json")),
-    ("planner.json", include_str!("../data/tuxmake-1.45.0/planner.json")),
+    (
+        "tuxmake.json",
+        include_str!("../data/tuxmake-1.45.0/tuxmake.json"),
+    ),
+    (
+        "architectures.json",
+        include_str!("../data/tuxmake-1.45.0/architectures.json"),
+    ),
+    (
+        "toolchains.json",
+        include_str!("../data/tuxmake-1.45.0/toolchains.json"),
+    ),
+    (
+        "targets.json",
+        include_str!("../data/tuxmake-1.45.0/targets.json"),
+    ),
+    (
+        "wrappers.json",
+        include_str!("../data/tuxmake-1.45.0/wrappers.json"),
+    ),
+    (
+        "images.json",
+        include_str!("../data/tuxmake-1.45.0/images.json"),
+    ),
+    (
+        "planner.json",
+        include_str!("../data/tuxmake-1.45.0/planner.json"),
+    ),
 ];
 
 fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T> {
-    serde_json::from_str(text)
-        .map_err(|e| Error::Catalog { file: file.to_string(), reason: e.to_string() })
+    serde_json::from_str(text).map_err(|e| Error::Catalog {
+        file: file.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 fn regex(file: &str, pattern: &str) -> Result<Regex> {
@@ -303,7 +326,10 @@ impl Catalog {
                 .iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, text)| text.to_string())
-                .ok_or_else(|| Error::Catalog { file: name.into(), reason: "not embedded".into() })
+                .ok_or_else(|| Error::Catalog {
+                    file: name.into(),
+                    reason: "not embedded".into(),
+                })
         })
     }
 
@@ -320,11 +346,9 @@ impl Catalog {
 
     fn from_files(read: impl Fn(&str) -> Result<String>) -> Result<Catalog> {
         let tuxmake: TuxmakeFacts = parse("tuxmake.json", &read("tuxmake.json")?)?;
-        let arches: ArchitecturesFile =
-            parse("architectures.json", &read("architectures.json")?)?;
+        let arches: ArchitecturesFile = parse("architectures.json", &read("architectures.json")?)?;
         let toolchains: Toolchains = parse("toolchains.json", &read("toolchains.json")?)?;
-        let targets: IndexMap<String, TargetSpec> =
-            parse("targets.json", &read("targets.json")?)?;
+        let targets: IndexMap<String, TargetSpec> = parse("targets.json", &read("targets.json")?)?;
         let wrappers: IndexMap<String, WrapperSpec> =
             parse("wrappers.json", &read("wrappers.json")?)?;
         let images: ImagesFile = parse("images.json", &read("images.json")?)?;
@@ -335,7 +359,10 @@ impl Catalog {
             let mut compiled = Vec::new();
             for (pattern, image) in &arch.images {
                 // TuxMake matches with re.match: anchored at the start only.
-                compiled.push((regex("architectures.json", &format!("^(?:{pattern})"))?, image.clone()));
+                compiled.push((
+                    regex("architectures.json", &format!("^(?:{pattern})"))?,
+                    image.clone(),
+                ));
             }
             arch_images.insert(name.clone(), compiled);
         }
@@ -369,16 +396,27 @@ impl Catalog {
 
     /// Cross-file consistency: every reference points at something that exists.
     fn check(&self) -> Result<()> {
-        let bad = |file: &str, reason: String| Err(Error::Catalog { file: file.into(), reason });
+        let bad = |file: &str, reason: String| {
+            Err(Error::Catalog {
+                file: file.into(),
+                reason,
+            })
+        };
         for (alias, arch) in &self.arch_aliases {
             if !self.architectures.contains_key(arch) {
-                return bad("architectures.json", format!("alias {alias} names unknown {arch}"));
+                return bad(
+                    "architectures.json",
+                    format!("alias {alias} names unknown {arch}"),
+                );
             }
         }
         for (name, target) in &self.targets {
             for dep in target.dependencies.iter().chain(&target.runs_after) {
                 if !self.targets.contains_key(dep) {
-                    return bad("targets.json", format!("target {name} depends on unknown {dep}"));
+                    return bad(
+                        "targets.json",
+                        format!("target {name} depends on unknown {dep}"),
+                    );
                 }
             }
         }
@@ -387,12 +425,19 @@ impl Catalog {
                 return bad("tuxmake.json", format!("default target {t} is unknown"));
             }
         }
-        if !self.tuxmake.compression.contains_key(&self.tuxmake.default_compression) {
+        if !self
+            .tuxmake
+            .compression
+            .contains_key(&self.tuxmake.default_compression)
+        {
             return bad("tuxmake.json", "default compression is unknown".into());
         }
         for (alias, family) in &self.toolchains.aliases {
             if !self.toolchains.families.contains_key(family) {
-                return bad("toolchains.json", format!("alias {alias} names unknown {family}"));
+                return bad(
+                    "toolchains.json",
+                    format!("alias {alias} names unknown {family}"),
+                );
             }
         }
         Ok(())
@@ -400,8 +445,14 @@ impl Catalog {
 
     /// Canonical architecture name for a name or alias.
     pub fn resolve_arch<'a>(&'a self, name: &'a str) -> Option<&'a str> {
-        let canonical = self.arch_aliases.get(name).map(String::as_str).unwrap_or(name);
-        self.architectures.get_key_value(canonical).map(|(k, _)| k.as_str())
+        let canonical = self
+            .arch_aliases
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or(name);
+        self.architectures
+            .get_key_value(canonical)
+            .map(|(k, _)| k.as_str())
     }
 
     /// Canonical architecture names, sorted.

@@ -20,10 +20,16 @@ fn q(s: &str) -> String {
 fn flow(node: &Node) -> String {
     match &node.value {
         Value::Float(f) => yaml_float(*f),
-        Value::Seq(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
+        Value::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(flow).collect::<Vec<_>>().join(", ")
+        ),
         Value::Map(map) => format!(
             "{{{}}}",
-            map.iter().map(|(k, v)| format!("{}: {}", q(k), flow(v))).collect::<Vec<_>>().join(", ")
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", q(k), flow(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         _ => node.to_json().to_string(),
     }
@@ -34,12 +40,24 @@ fn yaml_float(f: f64) -> String {
         return ".nan".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
+        return if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        };
     }
     let sci = format!("{f:e}");
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let mantissa = if mantissa.contains('.') { mantissa.to_string() } else { format!("{mantissa}.0") };
-    let exp = if exp.starts_with('-') { exp.to_string() } else { format!("+{exp}") };
+    let mantissa = if mantissa.contains('.') {
+        mantissa.to_string()
+    } else {
+        format!("{mantissa}.0")
+    };
+    let exp = if exp.starts_with('-') {
+        exp.to_string()
+    } else {
+        format!("+{exp}")
+    };
     format!("{mantissa}e{exp}")
 }
 
@@ -67,7 +85,11 @@ pub fn tuxsuite_plan(plan: &TuxsuitePlan) -> String {
         if job.single_build && job.builds.len() == 1 {
             line("build", flow(&job.builds[0]));
         } else if !job.builds.is_empty() {
-            let items: Vec<String> = job.builds.iter().map(|b| format!("\n  - {}", flow(b))).collect();
+            let items: Vec<String> = job
+                .builds
+                .iter()
+                .map(|b| format!("\n  - {}", flow(b)))
+                .collect();
             line("builds", items.concat());
         }
         if let Some(s) = &job.sanity_test {
@@ -76,7 +98,11 @@ pub fn tuxsuite_plan(plan: &TuxsuitePlan) -> String {
         if job.single_test && job.tests.len() == 1 {
             line("test", flow(&job.tests[0]));
         } else if !job.tests.is_empty() {
-            let items: Vec<String> = job.tests.iter().map(|t| format!("\n  - {}", flow(t))).collect();
+            let items: Vec<String> = job
+                .tests
+                .iter()
+                .map(|t| format!("\n  - {}", flow(t)))
+                .collect();
             line("tests", items.concat());
         }
     }
@@ -87,7 +113,11 @@ pub fn tuxsuite_plan(plan: &TuxsuitePlan) -> String {
 /// standalone test.
 pub fn command_lines_json(plan: &TuxsuitePlan, expansion: &Expansion) -> serde_json::Value {
     let job_name = |item: usize| {
-        expansion.items.get(item).and_then(|i| plan.jobs.get(i.job)).and_then(|j| j.name.clone())
+        expansion
+            .items
+            .get(item)
+            .and_then(|i| plan.jobs.get(i.job))
+            .and_then(|j| j.name.clone())
     };
     let mut out: Vec<serde_json::Value> = expansion
         .builds
@@ -102,16 +132,25 @@ pub fn command_lines_json(plan: &TuxsuitePlan, expansion: &Expansion) -> serde_j
             })
         })
         .collect();
-    out.extend(expansion.standalone_tests.iter().map(|t| {
-        json!({"job": job_name(t.item), "kind": "test", "tuxrun": t.tuxrun})
-    }));
+    out.extend(
+        expansion
+            .standalone_tests
+            .iter()
+            .map(|t| json!({"job": job_name(t.item), "kind": "test", "tuxrun": t.tuxrun})),
+    );
     serde_json::Value::Array(out)
 }
 
 fn slug(s: &str) -> String {
     let mut out: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     out.truncate(60);
     out
@@ -130,12 +169,33 @@ pub fn gitlab_pipeline(plan: &TuxsuitePlan, expansion: &Expansion) -> String {
     out.push_str("stages: [\"build\", \"test\"]\n");
     for b in &expansion.builds {
         let item = &expansion.items[b.item];
-        let job = item.job_name.clone().unwrap_or_else(|| format!("job{}", item.job));
+        let job = item
+            .job_name
+            .clone()
+            .unwrap_or_else(|| format!("job{}", item.job));
         let build = item.build.as_ref().and_then(Node::as_map);
-        let field = |k: &str| build.and_then(|m| m.get(k)).map(Node::py_str).unwrap_or_default();
-        let name = slug(&format!("build-{}-{}-{}-{}", b.item + 1, job, field("target_arch"), field("toolchain")));
-        out.push_str(&format!("\n{}:\n  stage: build\n  script:\n    - {}\n", q(&name), q(&shell_join(&b.tuxmake))));
-        out.push_str(&format!("  artifacts:\n    when: always\n    paths:\n      - {}\n", q(&format!("{}/", b.output_dir))));
+        let field = |k: &str| {
+            build
+                .and_then(|m| m.get(k))
+                .map(Node::py_str)
+                .unwrap_or_default()
+        };
+        let name = slug(&format!(
+            "build-{}-{}-{}-{}",
+            b.item + 1,
+            job,
+            field("target_arch"),
+            field("toolchain")
+        ));
+        out.push_str(&format!(
+            "\n{}:\n  stage: build\n  script:\n    - {}\n",
+            q(&name),
+            q(&shell_join(&b.tuxmake))
+        ));
+        out.push_str(&format!(
+            "  artifacts:\n    when: always\n    paths:\n      - {}\n",
+            q(&format!("{}/", b.output_dir))
+        ));
         for (t, test) in b.tests.iter().enumerate() {
             let tname = slug(&format!("test-{}-{}-{}", b.item + 1, t + 1, job));
             out.push_str(&format!(
@@ -148,9 +208,16 @@ pub fn gitlab_pipeline(plan: &TuxsuitePlan, expansion: &Expansion) -> String {
     }
     for (i, t) in expansion.standalone_tests.iter().enumerate() {
         let item = &expansion.items[t.item];
-        let job = item.job_name.clone().unwrap_or_else(|| format!("job{}", item.job));
+        let job = item
+            .job_name
+            .clone()
+            .unwrap_or_else(|| format!("job{}", item.job));
         let tname = slug(&format!("test-{}-{}-{}", t.item + 1, i + 1, job));
-        out.push_str(&format!("\n{}:\n  stage: test\n  needs: []\n  script:\n    - {}\n", q(&tname), q(&shell_join(&t.tuxrun))));
+        out.push_str(&format!(
+            "\n{}:\n  stage: test\n  needs: []\n  script:\n    - {}\n",
+            q(&tname),
+            q(&shell_join(&t.tuxrun))
+        ));
     }
     out
 }

@@ -72,14 +72,23 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn unsupported(what: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Unsupported { what: what.into(), reason: reason.into() }
+        Error::Unsupported {
+            what: what.into(),
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn rejected(what: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Rejected { what: what.into(), reason: reason.into() }
+        Error::Rejected {
+            what: what.into(),
+            reason: reason.into(),
+        }
     }
 
     pub(crate) fn plan(location: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::Plan { location: location.into(), reason: reason.into() }
+        Error::Plan {
+            location: location.into(),
+            reason: reason.into(),
+        }
     }
 }

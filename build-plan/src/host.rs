@@ -56,7 +56,9 @@ impl Host for SystemHost {
     fn which(&self, program: &str) -> bool {
         use std::os::unix::fs::PermissionsExt;
         let executable = |p: &Path| {
-            p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+            p.metadata()
+                .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                .unwrap_or(false)
         };
         if program.contains('/') {
             return executable(Path::new(program));
@@ -66,11 +68,15 @@ impl Host for SystemHost {
     }
 
     fn cwd(&self) -> String {
-        std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_else(|_| "/".into())
+        std::env::current_dir()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "/".into())
     }
 
     fn cpus(&self) -> u32 {
-        std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get() as u32)
+            .unwrap_or(1)
     }
 
     fn tree_timestamp(&self, tree: &str) -> Option<String> {

@@ -40,7 +40,11 @@ use crate::yaml::{self, Node, Value};
 const CONTROL_KEYS: &[&str] = &["include", "exclude", "host", "unsupported"];
 
 fn map_node(map: IndexMap<String, Node>, line: usize) -> Node {
-    Node { value: Value::Map(map), line, column: 0 }
+    Node {
+        value: Value::Map(map),
+        line,
+        column: 0,
+    }
 }
 
 /// TuxSuite's cloud accepts `llvm-N`: clang-N with LLVM=1.
@@ -69,7 +73,11 @@ pub fn unsupported_reason(catalog: &Catalog, build: &Node, host: &str) -> Option
         let supported = catalog.supported_arches(&tc.name, host);
         Some(format!(
             "{arch_name}/{tc_name} has no TuxMake image on a {host} host ({tc_name} supports: {})",
-            if supported.is_empty() { "nothing".to_string() } else { supported.join(", ") }
+            if supported.is_empty() {
+                "nothing".to_string()
+            } else {
+                supported.join(", ")
+            }
         ))
     }
 }
@@ -82,41 +90,71 @@ fn choices(axis: &Node) -> Vec<Node> {
 }
 
 fn matches(build: &IndexMap<String, Node>, pattern: &IndexMap<String, Node>) -> bool {
-    pattern.iter().all(|(k, v)| build.get(k).map(|b| b.to_json() == v.to_json()).unwrap_or(false))
+    pattern.iter().all(|(k, v)| {
+        build
+            .get(k)
+            .map(|b| b.to_json() == v.to_json())
+            .unwrap_or(false)
+    })
 }
 
 fn expand_job(catalog: &Catalog, job: &Node, loc: &Loc, source: &str) -> Result<Node> {
-    let Some(map) = job.as_map() else { return Ok(job.clone()) };
-    let Some(matrix) = map.get("matrix") else { return Ok(job.clone()) };
+    let Some(map) = job.as_map() else {
+        return Ok(job.clone());
+    };
+    let Some(matrix) = map.get("matrix") else {
+        return Ok(job.clone());
+    };
     let mloc = loc.child("matrix", matrix);
-    let mmap = matrix.as_map().ok_or_else(|| mloc.err(source, "expected a mapping of build keys to lists"))?;
+    let mmap = matrix
+        .as_map()
+        .ok_or_else(|| mloc.err(source, "expected a mapping of build keys to lists"))?;
     if map.contains_key("builds") {
-        return Err(loc.err(source, "has both matrix and builds; put fixed builds under matrix.include"));
+        return Err(loc.err(
+            source,
+            "has both matrix and builds; put fixed builds under matrix.include",
+        ));
     }
     let template = match map.get("build") {
-        Some(b) => b.as_map().cloned().ok_or_else(|| loc.child("build", b).err(source, "expected a build mapping"))?,
+        Some(b) => b.as_map().cloned().ok_or_else(|| {
+            loc.child("build", b)
+                .err(source, "expected a build mapping")
+        })?,
         None => IndexMap::new(),
     };
     let host = match mmap.get("host") {
         None => "x86_64".to_string(),
         Some(h) => match h.as_str() {
             Some(s @ ("x86_64" | "amd64" | "arm64" | "aarch64")) => s.to_string(),
-            _ => return Err(mloc.child("host", h).err(source, "expected x86_64 or arm64")),
+            _ => {
+                return Err(mloc
+                    .child("host", h)
+                    .err(source, "expected x86_64 or arm64"));
+            }
         },
     };
     let skip_unsupported = match mmap.get("unsupported").and_then(Node::as_str) {
         None if !mmap.contains_key("unsupported") => false,
         Some("error") => false,
         Some("skip") => true,
-        _ => return Err(mloc.child("unsupported", &mmap["unsupported"]).err(source, "expected error or skip")),
+        _ => {
+            return Err(mloc
+                .child("unsupported", &mmap["unsupported"])
+                .err(source, "expected error or skip"));
+        }
     };
 
     // The product, last axis fastest.
-    let axes: Vec<(&String, Vec<Node>)> =
-        mmap.iter().filter(|(k, _)| !CONTROL_KEYS.contains(&k.as_str())).map(|(k, v)| (k, choices(v))).collect();
+    let axes: Vec<(&String, Vec<Node>)> = mmap
+        .iter()
+        .filter(|(k, _)| !CONTROL_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k, choices(v)))
+        .collect();
     for (k, values) in &axes {
         if values.is_empty() {
-            return Err(mloc.child(k, &mmap[k.as_str()]).err(source, "an axis needs at least one value"));
+            return Err(mloc
+                .child(k, &mmap[k.as_str()])
+                .err(source, "an axis needs at least one value"));
         }
     }
     let mut combos: Vec<IndexMap<String, Node>> = vec![template.clone()];
@@ -126,7 +164,11 @@ fn expand_job(catalog: &Catalog, job: &Node, loc: &Loc, source: &str) -> Result<
             for v in values {
                 let mut c = combo.clone();
                 let value = if key.as_str() == "targets" && v.as_str().is_some() {
-                    Node { value: Value::Seq(vec![v.clone()]), line: v.line, column: v.column }
+                    Node {
+                        value: Value::Seq(vec![v.clone()]),
+                        line: v.line,
+                        column: v.column,
+                    }
                 } else {
                     v.clone()
                 };
@@ -145,11 +187,17 @@ fn expand_job(catalog: &Catalog, job: &Node, loc: &Loc, source: &str) -> Result<
             None => Ok(Vec::new()),
             Some(list) => {
                 let l = mloc.child(key, list);
-                let items = list.as_seq().ok_or_else(|| l.err(source, "expected a list of build mappings"))?;
+                let items = list
+                    .as_seq()
+                    .ok_or_else(|| l.err(source, "expected a list of build mappings"))?;
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| item.as_map().cloned().ok_or_else(|| l.index(i, item).err(source, "expected a build mapping")))
+                    .map(|(i, item)| {
+                        item.as_map()
+                            .cloned()
+                            .ok_or_else(|| l.index(i, item).err(source, "expected a build mapping"))
+                    })
                     .collect()
             }
         }
@@ -193,7 +241,14 @@ fn expand_job(catalog: &Catalog, job: &Node, loc: &Loc, source: &str) -> Result<
     for (k, v) in map {
         match k.as_str() {
             "matrix" => {
-                out.insert("builds".to_string(), Node { value: Value::Seq(builds.clone()), line: v.line, column: v.column });
+                out.insert(
+                    "builds".to_string(),
+                    Node {
+                        value: Value::Seq(builds.clone()),
+                        line: v.line,
+                        column: v.column,
+                    },
+                );
             }
             "build" => {}
             _ => {
@@ -206,15 +261,31 @@ fn expand_job(catalog: &Catalog, job: &Node, loc: &Loc, source: &str) -> Result<
 
 /// Replaces every job's `matrix` by the `builds` it yields (a plain TuxSuite plan).
 pub fn expand_matrix(catalog: &Catalog, root: &Node, source: &str) -> Result<Node> {
-    let Some(map) = root.as_map() else { return Ok(root.clone()) };
-    let Some(jobs) = map.get("jobs").and_then(Node::as_seq) else { return Ok(root.clone()) };
+    let Some(map) = root.as_map() else {
+        return Ok(root.clone());
+    };
+    let Some(jobs) = map.get("jobs").and_then(Node::as_seq) else {
+        return Ok(root.clone());
+    };
     let mut new_jobs = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
-        let label = match job.as_map().and_then(|m| m.get("name")).and_then(Node::as_str) {
+        let label = match job
+            .as_map()
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+        {
             Some(n) => format!("jobs[{i}] ({n})"),
             None => format!("jobs[{i}]"),
         };
-        new_jobs.push(expand_job(catalog, job, &Loc { path: label, line: job.line }, source)?);
+        new_jobs.push(expand_job(
+            catalog,
+            job,
+            &Loc {
+                path: label,
+                line: job.line,
+            },
+            source,
+        )?);
     }
     let mut out = map.clone();
     if let Some(j) = out.get_mut("jobs") {
@@ -225,7 +296,8 @@ pub fn expand_matrix(catalog: &Catalog, root: &Node, source: &str) -> Result<Nod
 
 /// Parses a plan that may use the matrix syntax.
 pub fn parse_plan_with_matrix(catalog: &Catalog, text: &str, source: &str) -> Result<TuxsuitePlan> {
-    let root = yaml::load(text, source)?.ok_or_else(|| crate::Error::plan(source, "empty plan file"))?;
+    let root =
+        yaml::load(text, source)?.ok_or_else(|| crate::Error::plan(source, "empty plan file"))?;
     let expanded = expand_matrix(catalog, &root, source)?;
     parse_plan_node(&expanded, source)
 }
@@ -236,13 +308,23 @@ pub fn parse_plan_with_matrix(catalog: &Catalog, text: &str, source: &str) -> Re
 pub fn lint(catalog: &Catalog, plan: &TuxsuitePlan, host: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (j, job) in plan.jobs.iter().enumerate() {
-        let label = job.name.as_ref().map(|n| format!("jobs[{j}] ({n})")).unwrap_or(format!("jobs[{j}]"));
+        let label = job
+            .name
+            .as_ref()
+            .map(|n| format!("jobs[{j}] ({n})"))
+            .unwrap_or(format!("jobs[{j}]"));
         for (b, build) in job.builds.iter().enumerate() {
-            let at = format!("{}: {label}.builds[{b}] (line {})", plan.source_name, build.line);
+            let at = format!(
+                "{}: {label}.builds[{b}] (line {})",
+                plan.source_name, build.line
+            );
             if let Some(reason) = unsupported_reason(catalog, build, host) {
                 out.push(format!("{at}: {reason}"));
             }
-            let vars = build.as_map().and_then(|m| m.get("make_variables")).and_then(Node::as_map);
+            let vars = build
+                .as_map()
+                .and_then(|m| m.get("make_variables"))
+                .and_then(Node::as_map);
             for (k, v) in vars.into_iter().flatten() {
                 if catalog.tuxmake.rejected_make_variables.contains(k) {
                     out.push(format!("{at}: make variable {k} is refused by TuxMake"));
@@ -273,12 +355,22 @@ mod tests {
             .iter()
             .map(|b| {
                 let m = b.as_map().unwrap();
-                format!("{}/{}/{}", m["target_arch"].py_str(), m["toolchain"].py_str(), m["kconfig"].py_str())
+                format!(
+                    "{}/{}/{}",
+                    m["target_arch"].py_str(),
+                    m["toolchain"].py_str(),
+                    m["kconfig"].py_str()
+                )
             })
             .collect();
         assert_eq!(
             pairs,
-            ["arm64/gcc-13/defconfig", "arm64/clang-19/defconfig", "x86_64/gcc-13/defconfig", "arm/gcc-13/multi_v7_defconfig"]
+            [
+                "arm64/gcc-13/defconfig",
+                "arm64/clang-19/defconfig",
+                "x86_64/gcc-13/defconfig",
+                "arm/gcc-13/multi_v7_defconfig"
+            ]
         );
         assert_eq!(plan.jobs[0].tests.len(), 1);
     }
@@ -286,8 +378,16 @@ mod tests {
     #[test]
     fn unsupported_combination_is_refused_with_the_pair_named() {
         let catalog = Catalog::tuxmake().unwrap();
-        let text = PLAN.replace("[gcc-13, clang-19]", "[gcc-13, clang-android]").replace("exclude: [{target_arch: x86_64, toolchain: clang-19}]", "exclude: []").replace("[arm64, x86_64]", "[arm64, sparc]");
-        let err = parse_plan_with_matrix(&catalog, &text, "m.yaml").unwrap_err().to_string();
+        let text = PLAN
+            .replace("[gcc-13, clang-19]", "[gcc-13, clang-android]")
+            .replace(
+                "exclude: [{target_arch: x86_64, toolchain: clang-19}]",
+                "exclude: []",
+            )
+            .replace("[arm64, x86_64]", "[arm64, sparc]");
+        let err = parse_plan_with_matrix(&catalog, &text, "m.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("sparc/clang-android"), "{err}");
         assert!(err.contains("jobs[0] (mx).matrix"), "{err}");
     }
@@ -295,7 +395,10 @@ mod tests {
     #[test]
     fn unsupported_skip_drops_combinations() {
         let catalog = Catalog::tuxmake().unwrap();
-        let text = PLAN.replace("[gcc-13, clang-19]", "[gcc-13, clang-android]").replace("[arm64, x86_64]", "[arm64, sparc]").replace("    exclude:", "    unsupported: skip\n    exclude:");
+        let text = PLAN
+            .replace("[gcc-13, clang-19]", "[gcc-13, clang-android]")
+            .replace("[arm64, x86_64]", "[arm64, sparc]")
+            .replace("    exclude:", "    unsupported: skip\n    exclude:");
         let plan = parse_plan_with_matrix(&catalog, &text, "m.yaml").unwrap();
         assert_eq!(plan.jobs[0].builds.len(), 4);
     }

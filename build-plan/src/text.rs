@@ -7,7 +7,10 @@ use crate::error::{Error, Result};
 /// Expands `{name}` fields from `lookup`, `{{`/`}}` to braces, like Python's
 /// `str.format(**kwargs)` restricted to plain names (all TuxMake uses).
 pub fn format_fields(template: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String> {
-    let err = |reason: String| Error::Template { template: template.to_string(), reason };
+    let err = |reason: String| Error::Template {
+        template: template.to_string(),
+        reason,
+    };
     let mut out = String::with_capacity(template.len());
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -59,7 +62,10 @@ pub fn shell_quote(word: &str) -> String {
 
 /// `shlex.join`: quoted words separated by spaces.
 pub fn shell_join<S: AsRef<str>>(argv: &[S]) -> String {
-    argv.iter().map(|w| shell_quote(w.as_ref())).collect::<Vec<_>>().join(" ")
+    argv.iter()
+        .map(|w| shell_quote(w.as_ref()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What `str(pathlib.PurePosixPath(p))` prints: repeated slashes collapsed
@@ -75,7 +81,10 @@ pub fn normalize_path(path: &str) -> String {
     } else {
         ""
     };
-    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     let joined = parts.join("/");
     if joined.is_empty() && prefix.is_empty() {
         ".".to_string()
@@ -99,7 +108,9 @@ mod tests {
 
     #[test]
     fn format_fields_expands_names_and_doubled_braces() {
-        let out = format_fields("cp '{{}}' {build_dir}/x", |k| (k == "build_dir").then(|| "/b".into()));
+        let out = format_fields("cp '{{}}' {build_dir}/x", |k| {
+            (k == "build_dir").then(|| "/b".into())
+        });
         assert_eq!(out.unwrap(), "cp '{}' /b/x");
     }
 

@@ -265,7 +265,11 @@ impl Plan {
         out.push_str(&format!("build dir: {}\n", self.inputs.build_dir));
         let vars: Vec<String> = r.makevars.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push_str(&format!("make variables: {}\n", shell_join(&vars)));
-        let env: Vec<String> = r.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let env: Vec<String> = r
+            .environment
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         out.push_str(&format!("environment: {}\n", shell_join(&env)));
         for f in &r.kconfig_files {
             let (kind, from) = match &f.source {
@@ -299,7 +303,10 @@ impl Plan {
                 out.push_str(&format!("  artifact {name} <- {path}\n"));
             }
         }
-        out.push_str(&format!("\nreproducer: {}\n", shell_join(&self.reproducer_cmdline)));
+        out.push_str(&format!(
+            "\nreproducer: {}\n",
+            shell_join(&self.reproducer_cmdline)
+        ));
         out
     }
 }
@@ -332,11 +339,19 @@ pub(crate) fn resolve_toolchain<'c>(catalog: &'c Catalog, name: &str) -> Result<
     } else {
         family
     };
-    let family_name =
-        catalog.toolchains.aliases.get(config_name).map(String::as_str).unwrap_or(config_name);
+    let family_name = catalog
+        .toolchains
+        .aliases
+        .get(config_name)
+        .map(String::as_str)
+        .unwrap_or(config_name);
     let Some(family_spec) = catalog.toolchains.families.get(family_name) else {
-        let mut known: Vec<&str> =
-            catalog.toolchains.container_toolchains.iter().map(String::as_str).collect();
+        let mut known: Vec<&str> = catalog
+            .toolchains
+            .container_toolchains
+            .iter()
+            .map(String::as_str)
+            .collect();
         known.sort_unstable();
         return Err(Error::unsupported(
             format!("--toolchain={name}"),
@@ -350,7 +365,11 @@ pub(crate) fn resolve_toolchain<'c>(catalog: &'c Catalog, name: &str) -> Result<
     Ok(Toolchain {
         name: name.to_string(),
         family: family_spec,
-        version_suffix: if version.is_empty() { String::new() } else { format!("-{version}") },
+        version_suffix: if version.is_empty() {
+            String::new()
+        } else {
+            format!("-{version}")
+        },
         implicit: false,
     })
 }
@@ -373,17 +392,29 @@ fn image_for(catalog: &Catalog, arch: &str, tc: &Toolchain) -> Result<String> {
 }
 
 fn native_names(catalog: &Catalog, host_arch: &str) -> Vec<String> {
-    let canonical = catalog.resolve_arch(host_arch).unwrap_or(host_arch).to_string();
+    let canonical = catalog
+        .resolve_arch(host_arch)
+        .unwrap_or(host_arch)
+        .to_string();
     let mut names = vec![canonical.clone()];
     names.extend(
-        catalog.arch_aliases.iter().filter(|(_, v)| **v == canonical).map(|(k, _)| k.clone()),
+        catalog
+            .arch_aliases
+            .iter()
+            .filter(|(_, v)| **v == canonical)
+            .map(|(k, _)| k.clone()),
     );
     names
 }
 
 /// Whether the container runtimes have an image for `arch` and `tc` that
 /// runs on `host` (`x86_64`, `amd64`, `arm64`, `aarch64`).
-pub(crate) fn container_supported(catalog: &Catalog, arch: &str, tc: &Toolchain, host: &str) -> bool {
+pub(crate) fn container_supported(
+    catalog: &Catalog,
+    arch: &str,
+    tc: &Toolchain,
+    host: &str,
+) -> bool {
     let image_name = if tc.name.starts_with("korg-gcc") {
         format!("tuxmake/{arch}_{}", tc.name)
     } else {
@@ -392,8 +423,12 @@ pub(crate) fn container_supported(catalog: &Catalog, arch: &str, tc: &Toolchain,
             Err(_) => return false,
         }
     };
-    let Some(hosts) = catalog.images.get(&image_name) else { return false };
-    native_names(catalog, host).iter().any(|n| hosts.contains(n))
+    let Some(hosts) = catalog.images.get(&image_name) else {
+        return false;
+    };
+    native_names(catalog, host)
+        .iter()
+        .any(|n| hosts.contains(n))
 }
 
 /// A target in the build's list.
@@ -428,10 +463,16 @@ impl TargetDef<'_> {
 fn create_target<'c>(catalog: &'c Catalog, name: &str) -> Result<TargetDef<'c>> {
     let special = catalog.rules.target_kinds.contains_key(name);
     if !special && catalog.patterns.make_target.is_match(name) {
-        return Ok(TargetDef::Make { name: format!("make:{name}"), make_target: name.to_string() });
+        return Ok(TargetDef::Make {
+            name: format!("make:{name}"),
+            make_target: name.to_string(),
+        });
     }
     match catalog.targets.get(name) {
-        Some(spec) => Ok(TargetDef::Spec { name: name.to_string(), spec }),
+        Some(spec) => Ok(TargetDef::Spec {
+            name: name.to_string(),
+            spec,
+        }),
         None => {
             let mut known: Vec<&str> = catalog.targets.keys().map(String::as_str).collect();
             known.sort_unstable();
@@ -487,7 +528,10 @@ impl<'c> TargetList<'c> {
         let name = format!("make:{make_target}");
         if !self.targets.iter().any(|t| t.name() == name) {
             self.ordering_only.insert(name.clone(), false);
-            self.targets.push(TargetDef::Make { name, make_target: make_target.to_string() });
+            self.targets.push(TargetDef::Make {
+                name,
+                make_target: make_target.to_string(),
+            });
         }
     }
 
@@ -543,10 +587,19 @@ impl Expander<'_> {
                 vars.insert(k.clone(), v.clone());
             }
         }
-        Ok(vars.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={v}")).collect())
+        Ok(vars
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect())
     }
 
-    fn expand(&self, cmd: &[String], target_vars: &VarMap, exclude: &BTreeSet<String>) -> Result<Vec<String>> {
+    fn expand(
+        &self,
+        cmd: &[String],
+        target_vars: &VarMap,
+        exclude: &BTreeSet<String>,
+    ) -> Result<Vec<String>> {
         let rules = &self.catalog.rules;
         let mut argv = Vec::new();
         for part in cmd {
@@ -586,7 +639,9 @@ fn known_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
 
 fn expand_home(value: &str, host: &dyn Host) -> String {
     let expanded = match (value.strip_prefix('~'), host.env("HOME")) {
-        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => format!("{home}{rest}"),
+        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
+            format!("{home}{rest}")
+        }
         _ => value.to_string(),
     };
     normalize_path(&expanded)
@@ -613,7 +668,11 @@ fn kconfig_steps(
 ) -> Result<KconfigSteps> {
     let rules = &catalog.rules.kconfig;
     let pats = &catalog.patterns;
-    let mut steps = KconfigSteps { commands: Vec::new(), urls: Vec::new(), files: Vec::new() };
+    let mut steps = KconfigSteps {
+        commands: Vec::new(),
+        urls: Vec::new(),
+        files: Vec::new(),
+    };
     let config = format!("{build_dir}/.config");
     if host.exists(&config) {
         // Incremental build: TuxMake leaves an existing .config alone.
@@ -635,12 +694,20 @@ fn kconfig_steps(
     let mut olddefconfig = false;
     if let Some(source) = file_source(kconfig) {
         if let KconfigSource::Url(url) = &source {
-            steps.urls.push(UrlSource { url: url.clone(), dest: config.clone() });
+            steps.urls.push(UrlSource {
+                url: url.clone(),
+                dest: config.clone(),
+            });
         }
-        steps.files.push(KconfigFile { dest: config.clone(), source });
+        steps.files.push(KconfigFile {
+            dest: config.clone(),
+            source,
+        });
         olddefconfig = true;
     } else if pats.kconfig_named.is_match(kconfig) {
-        steps.commands.push((vec!["{make}".into(), kconfig.to_string()], false));
+        steps
+            .commands
+            .push((vec!["{make}".into(), kconfig.to_string()], false));
     } else {
         return Err(Error::unsupported(
             format!("--kconfig={kconfig}"),
@@ -664,16 +731,28 @@ fn kconfig_steps(
         });
         if let Some(source) = source {
             if let KconfigSource::Url(url) = &source {
-                steps.urls.push(UrlSource { url: url.clone(), dest: dest.clone() });
+                steps.urls.push(UrlSource {
+                    url: url.clone(),
+                    dest: dest.clone(),
+                });
             }
-            steps.files.push(KconfigFile { dest: dest.clone(), source });
+            steps.files.push(KconfigFile {
+                dest: dest.clone(),
+                source,
+            });
             merge.push(dest);
         } else if pats.kconfig_in_tree.is_match(frag) {
-            steps.commands.push((vec!["{make}".into(), frag.clone()], false));
+            steps
+                .commands
+                .push((vec!["{make}".into(), frag.clone()], false));
         } else if let Some(t) = frag.strip_prefix(&rules.make_prefix) {
-            steps.commands.push((vec!["{make}".into(), t.to_string()], false));
+            steps
+                .commands
+                .push((vec!["{make}".into(), t.to_string()], false));
         } else if let Some(t) = frag.strip_prefix(&rules.interactive_make_prefix) {
-            steps.commands.push((vec!["{make}".into(), t.to_string()], true));
+            steps
+                .commands
+                .push((vec!["{make}".into(), t.to_string()], true));
         } else {
             return Err(Error::unsupported(
                 format!("--kconfig-add={frag}"),
@@ -686,14 +765,18 @@ fn kconfig_steps(
     if !merge.is_empty() {
         let mut argv = Vec::new();
         for word in &rules.merge_command {
-            argv.push(format_fields(word, |k| (k == "build_dir").then(|| build_dir.to_string()))?);
+            argv.push(format_fields(word, |k| {
+                (k == "build_dir").then(|| build_dir.to_string())
+            })?);
         }
         argv.extend(merge);
         steps.commands.push((argv, false));
         olddefconfig = true;
     }
     if olddefconfig {
-        steps.commands.push((vec!["{make}".into(), rules.finish_target.clone()], false));
+        steps
+            .commands
+            .push((vec!["{make}".into(), rules.finish_target.clone()], false));
     }
     Ok(steps)
 }
@@ -707,31 +790,36 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
 
     // Architecture: explicit, or the host's own without make variables.
     let native = host.machine();
-    let (arch_name, arch, arch_makevars): (String, &Architecture, VarMap) = match &request.target_arch {
-        Some(name) => {
-            let canonical = catalog.resolve_arch(name).ok_or_else(|| {
-                Error::unsupported(
-                    format!("--target-arch={name}"),
-                    format!(
-                        "unknown architecture (known: {}; aliases: {})",
-                        catalog.architecture_names().join(", "),
-                        known_list(catalog.arch_aliases.keys())
-                    ),
+    let (arch_name, arch, arch_makevars): (String, &Architecture, VarMap) =
+        match &request.target_arch {
+            Some(name) => {
+                let canonical = catalog.resolve_arch(name).ok_or_else(|| {
+                    Error::unsupported(
+                        format!("--target-arch={name}"),
+                        format!(
+                            "unknown architecture (known: {}; aliases: {})",
+                            catalog.architecture_names().join(", "),
+                            known_list(catalog.arch_aliases.keys())
+                        ),
+                    )
+                })?;
+                let arch = &catalog.architectures[canonical];
+                (canonical.to_string(), arch, arch.makevars.clone())
+            }
+            None => {
+                let canonical = catalog.resolve_arch(&native).ok_or_else(|| {
+                    Error::unsupported(
+                        format!("host architecture {native}"),
+                        "TuxMake has no such architecture; pass --target-arch",
+                    )
+                })?;
+                (
+                    canonical.to_string(),
+                    &catalog.architectures[canonical],
+                    VarMap::new(),
                 )
-            })?;
-            let arch = &catalog.architectures[canonical];
-            (canonical.to_string(), arch, arch.makevars.clone())
-        }
-        None => {
-            let canonical = catalog.resolve_arch(&native).ok_or_else(|| {
-                Error::unsupported(
-                    format!("host architecture {native}"),
-                    "TuxMake has no such architecture; pass --target-arch",
-                )
-            })?;
-            (canonical.to_string(), &catalog.architectures[canonical], VarMap::new())
-        }
-    };
+            }
+        };
     let source_arch = arch
         .makevars
         .get("SRCARCH")
@@ -741,7 +829,10 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
 
     let toolchain = match &request.toolchain {
         Some(name) => resolve_toolchain(catalog, name)?,
-        None => Toolchain { implicit: true, ..resolve_toolchain(catalog, "gcc")? },
+        None => Toolchain {
+            implicit: true,
+            ..resolve_toolchain(catalog, "gcc")?
+        },
     };
 
     let (wrapper_name, wrapper) = {
@@ -754,7 +845,10 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
         let spec = catalog.wrappers.get(&name).ok_or_else(|| {
             Error::unsupported(
                 format!("--wrapper={given}"),
-                format!("unknown wrapper (known: {})", known_list(catalog.wrappers.keys())),
+                format!(
+                    "unknown wrapper (known: {})",
+                    known_list(catalog.wrappers.keys())
+                ),
             )
         })?;
         (name, spec)
@@ -784,7 +878,10 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
     }
     for lint in &rules.lints.rejected_values {
         if request.make_variables.get(&lint.variable) == Some(&lint.value) {
-            return Err(Error::rejected(format!("{}={}", lint.variable, lint.value), lint.reason.clone()));
+            return Err(Error::rejected(
+                format!("{}={}", lint.variable, lint.value),
+                lint.reason.clone(),
+            ));
         }
     }
 
@@ -796,16 +893,25 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
         Some(image) => VarMap::from([("kernel".to_string(), image.clone())]),
         None => arch.targets.clone(),
     };
-    let compression_name =
-        request.compression_type.clone().unwrap_or_else(|| facts.default_compression.clone());
+    let compression_name = request
+        .compression_type
+        .clone()
+        .unwrap_or_else(|| facts.default_compression.clone());
     let compression = facts.compression.get(&compression_name).ok_or_else(|| {
         Error::unsupported(
             format!("--compression-type={compression_name}"),
-            format!("unknown compression (known: {})", known_list(facts.compression.keys())),
+            format!(
+                "unknown compression (known: {})",
+                known_list(facts.compression.keys())
+            ),
         )
     })?;
 
-    let mut list = TargetList { catalog, targets: Vec::new(), ordering_only: IndexMap::new() };
+    let mut list = TargetList {
+        catalog,
+        targets: Vec::new(),
+        ordering_only: IndexMap::new(),
+    };
     for t in &requested {
         list.add(t, false, 0)?;
     }
@@ -817,7 +923,10 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
     }
     let targets = list.finish();
 
-    let kconfig = request.kconfig.clone().unwrap_or_else(|| facts.default_kconfig.clone());
+    let kconfig = request
+        .kconfig
+        .clone()
+        .unwrap_or_else(|| facts.default_kconfig.clone());
     let mut kconfig_add = request.kconfig_add.clone();
     for t in &targets {
         if let TargetDef::Spec { spec, .. } = t {
@@ -825,8 +934,14 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
         }
     }
 
-    let jobs = request.jobs.filter(|j| *j > 0).unwrap_or_else(|| host.cpus());
-    let runtime = request.runtime.clone().unwrap_or_else(|| "null".to_string());
+    let jobs = request
+        .jobs
+        .filter(|j| *j > 0)
+        .unwrap_or_else(|| host.cpus());
+    let runtime = request
+        .runtime
+        .clone()
+        .unwrap_or_else(|| "null".to_string());
     if !facts.runtimes.contains(&runtime) {
         return Err(Error::unsupported(
             format!("--runtime={runtime}"),
@@ -864,9 +979,15 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
         image
     };
 
-    let user_cross = request.make_variables.get("CROSS_COMPILE").filter(|v| !v.is_empty());
+    let user_cross = request
+        .make_variables
+        .get("CROSS_COMPILE")
+        .filter(|v| !v.is_empty());
     if runtime == "null" {
-        let cross = user_cross.cloned().or_else(|| arch_makevars.get("CROSS_COMPILE").cloned()).unwrap_or_default();
+        let cross = user_cross
+            .cloned()
+            .or_else(|| arch_makevars.get("CROSS_COMPILE").cloned())
+            .unwrap_or_default();
         let compiler = format_fields(&toolchain.family.compiler, |k| {
             (k == "CROSS_COMPILE").then(|| cross.clone())
         })?;
@@ -876,7 +997,11 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
                 format!(
                     "the null runtime builds on this host and the compiler {compiler} is not on \
                      PATH{}",
-                    if user_cross.is_some() { " (from your CROSS_COMPILE)" } else { "" }
+                    if user_cross.is_some() {
+                        " (from your CROSS_COMPILE)"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
@@ -890,7 +1015,11 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
                 "no {runtime} image for this architecture and toolchain on a {host_arch} host \
                  ({} supports: {})",
                 toolchain.name,
-                if supported.is_empty() { "nothing".to_string() } else { supported.join(", ") }
+                if supported.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    supported.join(", ")
+                }
             ),
         ));
     }
@@ -942,10 +1071,19 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
             cmd.push(format!("--kconfig={kconfig}"));
         }
         cmd.extend(kconfig_add.iter().map(|k| format!("--kconfig-add={k}")));
-        cmd.extend(request.make_targets.iter().map(|m| format!("--make-target={m}")));
+        cmd.extend(
+            request
+                .make_targets
+                .iter()
+                .map(|m| format!("--make-target={m}")),
+        );
         cmd.push(format!("--toolchain={}", toolchain.name));
         cmd.push(format!("--wrapper={wrapper_name}"));
-        cmd.extend(reproducible_env.iter().map(|(k, v)| format!("--environment={k}={v}")));
+        cmd.extend(
+            reproducible_env
+                .iter()
+                .map(|(k, v)| format!("--environment={k}={v}")),
+        );
         cmd.push(format!("--runtime={runtime}"));
         for (flag, on) in [
             ("--fail-fast", request.fail_fast),
@@ -958,8 +1096,18 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
             }
         }
         cmd.push(format!("--image={image}"));
-        cmd.extend(request.make_variables.iter().map(|(k, v)| format!("{k}={v}")));
-        cmd.extend(targets.iter().map(|t| t.name().to_string()).filter(|n| !n.starts_with("make:")));
+        cmd.extend(
+            request
+                .make_variables
+                .iter()
+                .map(|(k, v)| format!("{k}={v}")),
+        );
+        cmd.extend(
+            targets
+                .iter()
+                .map(|t| t.name().to_string())
+                .filter(|n| !n.starts_with("make:")),
+        );
         cmd
     };
 
@@ -967,26 +1115,39 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
     let mut make_variables = request.make_variables.clone();
     for key in arch.dynamic_makevars.keys() {
         if !make_variables.contains_key(key) {
-            make_variables.insert(key.clone(), request.dynamic.get(key).cloned().unwrap_or_default());
+            make_variables.insert(
+                key.clone(),
+                request.dynamic.get(key).cloned().unwrap_or_default(),
+            );
         }
     }
 
     let korg_gcc_cross_prefix = if toolchain.name.starts_with("korg-gcc") {
-        let korg_arch = facts.korg_arch_map.get(&arch_name).cloned().unwrap_or_else(|| arch_name.clone());
+        let korg_arch = facts
+            .korg_arch_map
+            .get(&arch_name)
+            .cloned()
+            .unwrap_or_else(|| arch_name.clone());
         let mut suffix = toolchain.family.suffix.clone().unwrap_or_default();
         if arch_name == "armel" {
             suffix.push_str("-gnueabi");
         }
-        let full = catalog.toolchains.full_versions.get(&toolchain.name).ok_or_else(|| {
-            Error::unsupported(
-                format!("--toolchain={}", toolchain.name),
-                format!(
-                    "no kernel.org GCC release is known for this name (known: {})",
-                    known_list(catalog.toolchains.full_versions.keys())
-                ),
-            )
-        })?;
-        Some(format!("{build_dir}/gcc-{full}-nolibc/{korg_arch}-{suffix}/bin/{korg_arch}-{suffix}-"))
+        let full = catalog
+            .toolchains
+            .full_versions
+            .get(&toolchain.name)
+            .ok_or_else(|| {
+                Error::unsupported(
+                    format!("--toolchain={}", toolchain.name),
+                    format!(
+                        "no kernel.org GCC release is known for this name (known: {})",
+                        known_list(catalog.toolchains.full_versions.keys())
+                    ),
+                )
+            })?;
+        Some(format!(
+            "{build_dir}/gcc-{full}-nolibc/{korg_arch}-{suffix}/bin/{korg_arch}-{suffix}-"
+        ))
     } else {
         None
     };
@@ -1000,7 +1161,11 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
         }
         let fmt = |v: &str| {
             format_fields(v, |k| {
-                if k == "toolchain" { Some(toolchain.name.clone()) } else { archvars.get(k).cloned() }
+                if k == "toolchain" {
+                    Some(toolchain.name.clone())
+                } else {
+                    archvars.get(k).cloned()
+                }
             })
         };
         for (k, v) in &toolchain.family.makevars {
@@ -1029,12 +1194,26 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
                 } else {
                     "clang".to_string()
                 };
-                vec![("CC".into(), format!("{command} {compiler}")), ("HOSTCC".into(), format!("{command} {compiler}"))]
+                vec![
+                    ("CC".into(), format!("{command} {compiler}")),
+                    ("HOSTCC".into(), format!("{command} {compiler}")),
+                ]
             }
             None => {
-                let cc = makevars.get("CC").filter(|v| !v.is_empty()).cloned().unwrap_or(format!("{cross}gcc"));
-                let hostcc = makevars.get("HOSTCC").filter(|v| !v.is_empty()).cloned().unwrap_or("gcc".into());
-                vec![("CC".into(), format!("{command} {cc}")), ("HOSTCC".into(), format!("{command} {hostcc}"))]
+                let cc = makevars
+                    .get("CC")
+                    .filter(|v| !v.is_empty())
+                    .cloned()
+                    .unwrap_or(format!("{cross}gcc"));
+                let hostcc = makevars
+                    .get("HOSTCC")
+                    .filter(|v| !v.is_empty())
+                    .cloned()
+                    .unwrap_or("gcc".into());
+                vec![
+                    ("CC".into(), format!("{command} {cc}")),
+                    ("HOSTCC".into(), format!("{command} {hostcc}")),
+                ]
             }
         };
         for (k, v) in wrapped {
@@ -1044,7 +1223,10 @@ pub fn plan(catalog: &Catalog, request: &Request, host: &dyn Host) -> Result<Pla
 
     let mut runtime_env = VarMap::new();
     for (k, v) in &wrapper.environment {
-        let value = host.env(k).filter(|v| !v.is_empty()).unwrap_or_else(|| expand_home(v, host));
+        let value = host
+            .env(k)
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| expand_home(v, host));
         runtime_env.insert(k.clone(), value);
     }
     for (k, v) in &environment {
@@ -1158,7 +1340,11 @@ fn plan_target(
     let rules = &catalog.rules;
     let (name, spec) = match target {
         TargetDef::Make { name, make_target } => {
-            let argv = expander.expand(&["{make}".to_string(), make_target.clone()], &VarMap::new(), &BTreeSet::new())?;
+            let argv = expander.expand(
+                &["{make}".to_string(), make_target.clone()],
+                &VarMap::new(),
+                &BTreeSet::new(),
+            )?;
             return Ok(TargetPlan {
                 name: name.clone(),
                 description: Some(format!("make {make_target}")),
@@ -1166,7 +1352,10 @@ fn plan_target(
                 runs_after: Vec::new(),
                 nonfatal: false,
                 preconditions: Vec::new(),
-                commands: vec![Command { argv, interactive: false }],
+                commands: vec![Command {
+                    argv,
+                    interactive: false,
+                }],
                 target_makevars: VarMap::new(),
                 excluded_build_makevars: Vec::new(),
                 artifacts: VarMap::new(),
@@ -1178,7 +1367,11 @@ fn plan_target(
 
     let mut makevars = spec.makevars.clone();
     let mut exclude = BTreeSet::new();
-    if kind == Some("kselftest") && toolchain.name.contains(&rules.kselftest_clang.toolchain_contains) {
+    if kind == Some("kselftest")
+        && toolchain
+            .name
+            .contains(&rules.kselftest_clang.toolchain_contains)
+    {
         for (k, v) in &rules.kselftest_clang.default_makevars {
             makevars.entry(k.clone()).or_insert_with(|| v.clone());
         }
@@ -1188,7 +1381,14 @@ fn plan_target(
     let mut raw_commands: Vec<(Vec<String>, bool)> =
         spec.commands.iter().map(|c| (c.clone(), false)).collect();
     if kind == Some("kconfig") {
-        let steps = kconfig_steps(catalog, host, &expander.source_tree, &expander.build_dir, &expander.kconfig, kconfig_add)?;
+        let steps = kconfig_steps(
+            catalog,
+            host,
+            &expander.source_tree,
+            &expander.build_dir,
+            &expander.kconfig,
+            kconfig_add,
+        )?;
         record(&steps);
         raw_commands.extend(steps.commands);
     }
@@ -1228,7 +1428,10 @@ fn plan_target(
     let commands = raw_commands
         .iter()
         .map(|(c, interactive)| {
-            Ok(Command { argv: expander.expand(c, &makevars, &exclude)?, interactive: *interactive })
+            Ok(Command {
+                argv: expander.expand(c, &makevars, &exclude)?,
+                interactive: *interactive,
+            })
         })
         .collect::<Result<Vec<_>>>()?;
 
@@ -1252,7 +1455,10 @@ fn plan_target(
 pub fn plan_args<S: AsRef<str>>(catalog: &Catalog, args: &[S], host: &dyn Host) -> Result<Plan> {
     let mut request = crate::args::parse_tuxmake_args(args)?;
     let cwd = host.cwd();
-    for dir in [&mut request.output_dir, &mut request.build_dir].into_iter().flatten() {
+    for dir in [&mut request.output_dir, &mut request.build_dir]
+        .into_iter()
+        .flatten()
+    {
         *dir = join_path(&cwd, dir);
     }
     plan(catalog, &request, host)

@@ -77,8 +77,14 @@ pub const LOCAL_TEST_KEYS: &[&str] = &[
 ];
 
 /// Test keys only the cloud uses.
-pub const CLOUD_TEST_KEYS: &[&str] =
-    &["host", "lab", "lava_test_plans_project", "callback", "callback_headers", "notify_emails"];
+pub const CLOUD_TEST_KEYS: &[&str] = &[
+    "host",
+    "lab",
+    "lava_test_plans_project",
+    "callback",
+    "callback_headers",
+    "notify_emails",
+];
 
 /// Where a node is: `jobs[1] (x86-clang).builds[0].toolchain (line 12)`.
 #[derive(Debug, Clone)]
@@ -89,15 +95,25 @@ pub(crate) struct Loc {
 
 impl Loc {
     pub(crate) fn child(&self, key: &str, node: &Node) -> Loc {
-        Loc { path: format!("{}.{key}", self.path), line: node.line }
+        Loc {
+            path: format!("{}.{key}", self.path),
+            line: node.line,
+        }
     }
 
     pub(crate) fn index(&self, i: usize, node: &Node) -> Loc {
-        Loc { path: format!("{}[{i}]", self.path), line: node.line }
+        Loc {
+            path: format!("{}[{i}]", self.path),
+            line: node.line,
+        }
     }
 
     pub(crate) fn err(&self, source: &str, reason: impl Into<String>) -> Error {
-        let at = if self.line > 0 { format!(" (line {})", self.line) } else { String::new() };
+        let at = if self.line > 0 {
+            format!(" (line {})", self.line)
+        } else {
+            String::new()
+        };
         Error::plan(format!("{source}: {}{at}", self.path), reason)
     }
 }
@@ -137,11 +153,22 @@ pub struct TuxsuitePlan {
 }
 
 fn type_err(loc: &Loc, source: &str, want: &str, node: &Node) -> Error {
-    loc.err(source, format!("expected {want}, got {} {}", node.type_name(), node.py_str()))
+    loc.err(
+        source,
+        format!(
+            "expected {want}, got {} {}",
+            node.type_name(),
+            node.py_str()
+        ),
+    )
 }
 
 fn job_label(i: usize, job: &Node) -> String {
-    match job.as_map().and_then(|m| m.get("name")).and_then(Node::as_str) {
+    match job
+        .as_map()
+        .and_then(|m| m.get("name"))
+        .and_then(Node::as_str)
+    {
         Some(name) => format!("jobs[{i}] ({name})"),
         None => format!("jobs[{i}]"),
     }
@@ -155,12 +182,19 @@ pub fn parse_plan(text: &str, source_name: &str) -> Result<TuxsuitePlan> {
 }
 
 pub(crate) fn parse_plan_node(root: &Node, source_name: &str) -> Result<TuxsuitePlan> {
-    let top = Loc { path: "plan".into(), line: root.line };
-    let map = root.as_map().ok_or_else(|| type_err(&top, source_name, "a mapping", root))?;
+    let top = Loc {
+        path: "plan".into(),
+        line: root.line,
+    };
+    let map = root
+        .as_map()
+        .ok_or_else(|| type_err(&top, source_name, "a mapping", root))?;
     let version = match map.get("version").map(|n| &n.value) {
         Some(Value::Int(1)) | Some(Value::Bool(true)) => 1,
         Some(_) => {
-            return Err(top.child("version", &map["version"]).err(source_name, "invalid version (must be 1)"));
+            return Err(top
+                .child("version", &map["version"])
+                .err(source_name, "invalid version (must be 1)"));
         }
         None => return Err(top.err(source_name, "missing required key version (must be 1)")),
     };
@@ -175,9 +209,13 @@ pub(crate) fn parse_plan_node(root: &Node, source_name: &str) -> Result<Tuxsuite
     };
     let name = string_key("name")?;
     let description = string_key("description")?;
-    let jobs_node = map.get("jobs").ok_or_else(|| top.err(source_name, "plan configuration must contain jobs"))?;
+    let jobs_node = map
+        .get("jobs")
+        .ok_or_else(|| top.err(source_name, "plan configuration must contain jobs"))?;
     let jobs_loc = top.child("jobs", jobs_node);
-    let jobs_list = jobs_node.as_seq().ok_or_else(|| type_err(&jobs_loc, source_name, "a list of jobs", jobs_node))?;
+    let jobs_list = jobs_node
+        .as_seq()
+        .ok_or_else(|| type_err(&jobs_loc, source_name, "a list of jobs", jobs_node))?;
     if jobs_list.is_empty() {
         return Err(jobs_loc.err(source_name, "plan configuration must contain jobs"));
     }
@@ -191,14 +229,25 @@ pub(crate) fn parse_plan_node(root: &Node, source_name: &str) -> Result<Tuxsuite
     }
     let mut jobs = Vec::new();
     for (i, job) in jobs_list.iter().enumerate() {
-        let loc = Loc { path: job_label(i, job), line: job.line };
+        let loc = Loc {
+            path: job_label(i, job),
+            line: job.line,
+        };
         jobs.push(parse_job(job, &loc, source_name)?);
     }
-    Ok(TuxsuitePlan { version, name, description, jobs, source_name: source_name.to_string() })
+    Ok(TuxsuitePlan {
+        version,
+        name,
+        description,
+        jobs,
+        source_name: source_name.to_string(),
+    })
 }
 
 fn parse_job(job: &Node, loc: &Loc, source: &str) -> Result<Job> {
-    let map = job.as_map().ok_or_else(|| type_err(loc, source, "a job mapping", job))?;
+    let map = job
+        .as_map()
+        .ok_or_else(|| type_err(loc, source, "a job mapping", job))?;
     for key in map.keys() {
         if !["name", "build", "builds", "test", "tests", "sanity_test"].contains(&key.as_str()) {
             return Err(loc.err(
@@ -206,14 +255,22 @@ fn parse_job(job: &Node, loc: &Loc, source: &str) -> Result<Job> {
                 format!(
                     "unknown key {key:?} (a kernel job has name, build or builds, test or tests, \
                      sanity_test{})",
-                    if key == "matrix" { "; expand the matrix first" } else { "" }
+                    if key == "matrix" {
+                        "; expand the matrix first"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
     }
     let name = match map.get("name") {
         None => None,
-        Some(n) => Some(n.as_str().ok_or_else(|| type_err(&loc.child("name", n), source, "a string", n))?.to_string()),
+        Some(n) => Some(
+            n.as_str()
+                .ok_or_else(|| type_err(&loc.child("name", n), source, "a string", n))?
+                .to_string(),
+        ),
     };
     if map.contains_key("build") && map.contains_key("builds") {
         return Err(loc.err(source, "has both build and builds; use one"));
@@ -221,7 +278,10 @@ fn parse_job(job: &Node, loc: &Loc, source: &str) -> Result<Job> {
     if map.contains_key("test") && map.contains_key("tests") {
         return Err(loc.err(source, "has both test and tests; use one"));
     }
-    if !["build", "builds", "test", "tests"].iter().any(|k| map.contains_key(*k)) {
+    if !["build", "builds", "test", "tests"]
+        .iter()
+        .any(|k| map.contains_key(*k))
+    {
         return Err(loc.err(source, "has no build, builds, test or tests"));
     }
 
@@ -234,7 +294,9 @@ fn parse_job(job: &Node, loc: &Loc, source: &str) -> Result<Job> {
         single_build = true;
     } else if let Some(list) = map.get("builds") {
         let bl = loc.child("builds", list);
-        let items = list.as_seq().ok_or_else(|| type_err(&bl, source, "a list of builds", list))?;
+        let items = list
+            .as_seq()
+            .ok_or_else(|| type_err(&bl, source, "a list of builds", list))?;
         for (i, b) in items.iter().enumerate() {
             validate_build(b, &bl.index(i, b), source)?;
             builds.push(b.clone());
@@ -250,7 +312,9 @@ fn parse_job(job: &Node, loc: &Loc, source: &str) -> Result<Job> {
         single_test = true;
     } else if let Some(list) = map.get("tests") {
         let tl = loc.child("tests", list);
-        let items = list.as_seq().ok_or_else(|| type_err(&tl, source, "a list of tests", list))?;
+        let items = list
+            .as_seq()
+            .ok_or_else(|| type_err(&tl, source, "a list of tests", list))?;
         for (i, t) in items.iter().enumerate() {
             validate_test(t, &tl.index(i, t), source, standalone)?;
             tests.push(t.clone());
@@ -260,28 +324,44 @@ fn parse_job(job: &Node, loc: &Loc, source: &str) -> Result<Job> {
         None => None,
         Some(s) => {
             let sl = loc.child("sanity_test", s);
-            s.as_map().ok_or_else(|| type_err(&sl, source, "a test mapping", s))?;
+            s.as_map()
+                .ok_or_else(|| type_err(&sl, source, "a test mapping", s))?;
             Some(s.clone())
         }
     };
-    Ok(Job { name, builds, single_build, tests, single_test, sanity_test, line: job.line })
+    Ok(Job {
+        name,
+        builds,
+        single_build,
+        tests,
+        single_test,
+        sanity_test,
+        line: job.line,
+    })
 }
 
 pub(crate) fn validate_build(build: &Node, loc: &Loc, source: &str) -> Result<()> {
-    let map = build.as_map().ok_or_else(|| type_err(loc, source, "a build mapping", build))?;
+    let map = build
+        .as_map()
+        .ok_or_else(|| type_err(loc, source, "a build mapping", build))?;
     for (key, value) in map {
         let kl = loc.child(key, value);
         if !LOCAL_BUILD_KEYS.contains(&key.as_str()) && !CLOUD_BUILD_KEYS.contains(&key.as_str()) {
             return Err(kl.err(
                 source,
-                format!("unknown build key (known: {}, and for the cloud: {})", LOCAL_BUILD_KEYS.join(", "), CLOUD_BUILD_KEYS.join(", ")),
+                format!(
+                    "unknown build key (known: {}, and for the cloud: {})",
+                    LOCAL_BUILD_KEYS.join(", "),
+                    CLOUD_BUILD_KEYS.join(", ")
+                ),
             ));
         }
         match key.as_str() {
-            "target_arch" | "toolchain" | "kernel_image" | "build_name" | "git_repo" | "git_ref" | "git_sha" => {
-                if value.as_str().is_none() {
-                    return Err(type_err(&kl, source, "a string", value));
-                }
+            "target_arch" | "toolchain" | "kernel_image" | "build_name" | "git_repo"
+            | "git_ref" | "git_sha"
+                if value.as_str().is_none() =>
+            {
+                return Err(type_err(&kl, source, "a string", value));
             }
             "kconfig" => match &value.value {
                 Value::Str(s) if !s.is_empty() => {}
@@ -292,10 +372,19 @@ pub(crate) fn validate_build(build: &Node, loc: &Loc, source: &str) -> Result<()
                         }
                     }
                 }
-                _ => return Err(type_err(&kl, source, "a kconfig string or a non-empty list of them", value)),
+                _ => {
+                    return Err(type_err(
+                        &kl,
+                        source,
+                        "a kconfig string or a non-empty list of them",
+                        value,
+                    ));
+                }
             },
             "targets" => {
-                let items = value.as_seq().ok_or_else(|| type_err(&kl, source, "a list of target names", value))?;
+                let items = value
+                    .as_seq()
+                    .ok_or_else(|| type_err(&kl, source, "a list of target names", value))?;
                 for (i, t) in items.iter().enumerate() {
                     if t.as_str().is_none() {
                         return Err(type_err(&kl.index(i, t), source, "a target name", t));
@@ -303,7 +392,9 @@ pub(crate) fn validate_build(build: &Node, loc: &Loc, source: &str) -> Result<()
                 }
             }
             "make_variables" | "environment" => {
-                let vars = value.as_map().ok_or_else(|| type_err(&kl, source, "a mapping of NAME: value", value))?;
+                let vars = value
+                    .as_map()
+                    .ok_or_else(|| type_err(&kl, source, "a mapping of NAME: value", value))?;
                 for (k, v) in vars {
                     if matches!(v.value, Value::Seq(_) | Value::Map(_)) {
                         return Err(type_err(&kl.child(k, v), source, "a scalar", v));
@@ -314,8 +405,13 @@ pub(crate) fn validate_build(build: &Node, loc: &Loc, source: &str) -> Result<()
         }
     }
     if let Some(repo) = map.get("git_repo").and_then(Node::as_str) {
-        if !(repo.starts_with("git://") || repo.starts_with("http://") || repo.starts_with("https://")) {
-            return Err(loc.child("git_repo", &map["git_repo"]).err(source, "must be a git://, http:// or https:// URL"));
+        if !(repo.starts_with("git://")
+            || repo.starts_with("http://")
+            || repo.starts_with("https://"))
+        {
+            return Err(loc
+                .child("git_repo", &map["git_repo"])
+                .err(source, "must be a git://, http:// or https:// URL"));
         }
     }
     if map.contains_key("git_ref") && map.contains_key("git_sha") {
@@ -330,13 +426,19 @@ pub(crate) fn validate_build(build: &Node, loc: &Loc, source: &str) -> Result<()
 }
 
 fn validate_test(test: &Node, loc: &Loc, source: &str, standalone: bool) -> Result<()> {
-    let map = test.as_map().ok_or_else(|| type_err(loc, source, "a test mapping", test))?;
+    let map = test
+        .as_map()
+        .ok_or_else(|| type_err(loc, source, "a test mapping", test))?;
     for (key, value) in map {
         let kl = loc.child(key, value);
         if !LOCAL_TEST_KEYS.contains(&key.as_str()) && !CLOUD_TEST_KEYS.contains(&key.as_str()) {
             return Err(kl.err(
                 source,
-                format!("unknown test key (known: {}, and for the cloud: {})", LOCAL_TEST_KEYS.join(", "), CLOUD_TEST_KEYS.join(", ")),
+                format!(
+                    "unknown test key (known: {}, and for the cloud: {})",
+                    LOCAL_TEST_KEYS.join(", "),
+                    CLOUD_TEST_KEYS.join(", ")
+                ),
             ));
         }
         match key.as_str() {
@@ -345,7 +447,9 @@ fn validate_test(test: &Node, loc: &Loc, source: &str, standalone: bool) -> Resu
                 _ => return Err(type_err(&kl, source, "a shard count from 1 to 1000", value)),
             },
             "tests" | "commands" => {
-                let items = value.as_seq().ok_or_else(|| type_err(&kl, source, "a list", value))?;
+                let items = value
+                    .as_seq()
+                    .ok_or_else(|| type_err(&kl, source, "a list", value))?;
                 for (i, t) in items.iter().enumerate() {
                     if matches!(t.value, Value::Seq(_) | Value::Map(_)) {
                         return Err(type_err(&kl.index(i, t), source, "a scalar", t));
@@ -353,16 +457,23 @@ fn validate_test(test: &Node, loc: &Loc, source: &str, standalone: bool) -> Resu
                 }
             }
             "parameters" | "timeouts" => {
-                value.as_map().ok_or_else(|| type_err(&kl, source, "a mapping", value))?;
+                value
+                    .as_map()
+                    .ok_or_else(|| type_err(&kl, source, "a mapping", value))?;
             }
             "overlay" => match &value.value {
                 Value::Str(_) | Value::Seq(_) => {}
-                _ => return Err(type_err(&kl, source, "a URL or a list of URLs / [URL, path] pairs", value)),
-            },
-            "device" => {
-                if value.as_str().is_none() {
-                    return Err(type_err(&kl, source, "a device name", value));
+                _ => {
+                    return Err(type_err(
+                        &kl,
+                        source,
+                        "a URL or a list of URLs / [URL, path] pairs",
+                        value,
+                    ));
                 }
+            },
+            "device" if value.as_str().is_none() => {
+                return Err(type_err(&kl, source, "a device name", value));
             }
             _ => {}
         }
@@ -495,7 +606,9 @@ pub fn fnmatch(name: &str, pattern: &str) -> bool {
 }
 
 fn expand_sharding(test: &Node) -> Vec<Node> {
-    let Some(map) = test.as_map() else { return vec![test.clone()] };
+    let Some(map) = test.as_map() else {
+        return vec![test.clone()];
+    };
     let Some(Value::Int(n)) = map.get("sharding").map(|s| &s.value) else {
         return vec![test.clone()];
     };
@@ -504,14 +617,34 @@ fn expand_sharding(test: &Node) -> Vec<Node> {
     (1..=*n)
         .map(|i| {
             let mut t = base.clone();
-            let params = t
-                .entry("parameters".to_string())
-                .or_insert_with(|| Node { value: Value::Map(IndexMap::new()), line: test.line, column: 0 });
+            let params = t.entry("parameters".to_string()).or_insert_with(|| Node {
+                value: Value::Map(IndexMap::new()),
+                line: test.line,
+                column: 0,
+            });
             if let Value::Map(p) = &mut params.value {
-                p.insert("SHARD_NUMBER".into(), Node { value: Value::Int(*n), line: 0, column: 0 });
-                p.insert("SHARD_INDEX".into(), Node { value: Value::Int(i), line: 0, column: 0 });
+                p.insert(
+                    "SHARD_NUMBER".into(),
+                    Node {
+                        value: Value::Int(*n),
+                        line: 0,
+                        column: 0,
+                    },
+                );
+                p.insert(
+                    "SHARD_INDEX".into(),
+                    Node {
+                        value: Value::Int(i),
+                        line: 0,
+                        column: 0,
+                    },
+                );
             }
-            Node { value: Value::Map(t), line: test.line, column: test.column }
+            Node {
+                value: Value::Map(t),
+                line: test.line,
+                column: test.column,
+            }
         })
         .collect()
 }
@@ -526,10 +659,20 @@ fn get<'a>(map: &'a IndexMap<String, Node>, key: &str) -> Option<&'a Node> {
 }
 
 /// `LocalBuild.get_cmd`.
-fn tuxmake_command(build: &Node, opts: &LocalOptions, output_dir: &str, loc: &Loc, source: &str) -> Result<Vec<String>> {
+fn tuxmake_command(
+    build: &Node,
+    opts: &LocalOptions,
+    output_dir: &str,
+    loc: &Loc,
+    source: &str,
+) -> Result<Vec<String>> {
     let empty = IndexMap::new();
     let map = build.as_map().unwrap_or(&empty);
-    let field = |k: &str| map.get(k).map(Node::py_str).unwrap_or_else(|| "None".into());
+    let field = |k: &str| {
+        map.get(k)
+            .map(Node::py_str)
+            .unwrap_or_else(|| "None".into())
+    };
     let mut cmd = words(format!(
         "python3 -m tuxmake --runtime {} -C {} --wrapper {} --target-arch {} --toolchain {} --output-dir {}",
         opts.runtime,
@@ -539,8 +682,14 @@ fn tuxmake_command(build: &Node, opts: &LocalOptions, output_dir: &str, loc: &Lo
         field("toolchain"),
         output_dir
     ));
-    if map.get("patch_series").is_some_and(|p| !matches!(p.value, Value::Null)) {
-        return Err(loc.child("patch_series", &map["patch_series"]).err(source, "patch series are not supported when running a plan locally"));
+    if map
+        .get("patch_series")
+        .is_some_and(|p| !matches!(p.value, Value::Null))
+    {
+        return Err(loc.child("patch_series", &map["patch_series"]).err(
+            source,
+            "patch series are not supported when running a plan locally",
+        ));
     }
     if let Some(kconfig) = get(map, "kconfig") {
         match &kconfig.value {
@@ -581,16 +730,36 @@ fn tuxmake_command(build: &Node, opts: &LocalOptions, output_dir: &str, loc: &Lo
 }
 
 /// `LocalTest.get_cmd`.
-fn tuxrun_command(test: &Node, runtime: &str, output_dir: &str, build_dir: Option<&str>) -> Vec<String> {
+fn tuxrun_command(
+    test: &Node,
+    runtime: &str,
+    output_dir: &str,
+    build_dir: Option<&str>,
+) -> Vec<String> {
     let empty = IndexMap::new();
     let map = test.as_map().unwrap_or(&empty);
-    let device = map.get("device").map(Node::py_str).unwrap_or_else(|| "None".into());
+    let device = map
+        .get("device")
+        .map(Node::py_str)
+        .unwrap_or_else(|| "None".into());
     let mut cmd = words(format!(
         "python3 -m tuxrun --runtime {runtime} --device {device} --log-file-yaml {output_dir}/lava-logs.yaml \
          --log-file-html {output_dir}/logs.html --log-file-text {output_dir}/logs.txt --results \
          {output_dir}/results.json --metadata {output_dir}/metadata.json"
     ));
-    for name in ["ap-romfw", "bios", "boot-args", "dtb", "fip", "kernel", "mcp-fw", "mcp-romfw", "rootfs", "scp-fw", "scp-romfw"] {
+    for name in [
+        "ap-romfw",
+        "bios",
+        "boot-args",
+        "dtb",
+        "fip",
+        "kernel",
+        "mcp-fw",
+        "mcp-romfw",
+        "rootfs",
+        "scp-fw",
+        "scp-romfw",
+    ] {
         if let Some(v) = get(map, &name.replace('-', "_")) {
             cmd.push(format!("--{name}"));
             cmd.push(v.py_str());
@@ -678,12 +847,19 @@ impl TuxsuitePlan {
             // expanded for every job here; TuxSuite pops `sharding` from the
             // shared dict and so shards only the first job using it.
             let tests: Vec<Node> = job.tests.iter().flat_map(expand_sharding).collect();
-            let sanity = job
-                .sanity_test
-                .clone()
-                .unwrap_or(Node { value: Value::Map(IndexMap::new()), line: job.line, column: 0 });
+            let sanity = job.sanity_test.clone().unwrap_or(Node {
+                value: Value::Map(IndexMap::new()),
+                line: job.line,
+                column: 0,
+            });
             if job.builds.is_empty() {
-                items.push(Item { job: j, job_name: job.name.clone(), build: None, tests, sanity_test: sanity });
+                items.push(Item {
+                    job: j,
+                    job_name: job.name.clone(),
+                    build: None,
+                    tests,
+                    sanity_test: sanity,
+                });
             } else {
                 for b in &job.builds {
                     items.push(Item {
@@ -706,24 +882,47 @@ impl TuxsuitePlan {
             .jobs
             .iter()
             .map(|j| {
-                let tests: usize = j.tests.iter().map(|t| match t.as_map().and_then(|m| m.get("sharding")).map(|s| &s.value) {
-                    Some(Value::Int(n)) => usize::try_from(*n).unwrap_or(1),
-                    _ => 1,
-                }).sum();
+                let tests: usize = j
+                    .tests
+                    .iter()
+                    .map(
+                        |t| match t.as_map().and_then(|m| m.get("sharding")).map(|s| &s.value) {
+                            Some(Value::Int(n)) => usize::try_from(*n).unwrap_or(1),
+                            _ => 1,
+                        },
+                    )
+                    .sum();
                 j.builds.len().max(1).saturating_mul(tests + 1)
             })
             .fold(0usize, usize::saturating_add);
         if total > MAX_JOBS {
-            return Err(Error::plan(&self.source_name, format!("plan expands to more than {MAX_JOBS} jobs")));
+            return Err(Error::plan(
+                &self.source_name,
+                format!("plan expands to more than {MAX_JOBS} jobs"),
+            ));
         }
         let items = self.items(&opts.job_names);
-        let base = format!("{}/plan/{}", crate::text::normalize_path(&opts.output_dir), opts.plan_number);
+        let base = format!(
+            "{}/plan/{}",
+            crate::text::normalize_path(&opts.output_dir),
+            opts.plan_number
+        );
         let mut builds = Vec::new();
         let mut standalone_tests = Vec::new();
         for (idx0, item) in items.iter().enumerate() {
             let idx = idx0 + 1;
             let job = &self.jobs[item.job];
-            let loc = Loc { path: format!("jobs[{}]{}", item.job, job.name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()), line: job.line };
+            let loc = Loc {
+                path: format!(
+                    "jobs[{}]{}",
+                    item.job,
+                    job.name
+                        .as_ref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default()
+                ),
+                line: job.line,
+            };
             match &item.build {
                 Some(build) => {
                     let out = format!("{base}/build_{idx}");
@@ -732,20 +931,40 @@ impl TuxsuitePlan {
                         .tests
                         .iter()
                         .enumerate()
-                        .map(|(t, test)| tuxrun_command(test, &opts.runtime, &format!("{out}/tests/{}", t + 1), Some(&out)))
+                        .map(|(t, test)| {
+                            tuxrun_command(
+                                test,
+                                &opts.runtime,
+                                &format!("{out}/tests/{}", t + 1),
+                                Some(&out),
+                            )
+                        })
                         .collect();
                     let has_sanity_test = item.sanity_test.truthy();
-                    builds.push(LocalBuild { item: idx0, tuxmake, output_dir: out, tests, has_sanity_test });
+                    builds.push(LocalBuild {
+                        item: idx0,
+                        tuxmake,
+                        output_dir: out,
+                        tests,
+                        has_sanity_test,
+                    });
                 }
                 None => {
                     for (t, test) in item.tests.iter().enumerate() {
                         let out = format!("{base}/tests_{idx}/{}", t + 1);
-                        standalone_tests.push(LocalTest { item: idx0, tuxrun: tuxrun_command(test, &opts.runtime, &out, None) });
+                        standalone_tests.push(LocalTest {
+                            item: idx0,
+                            tuxrun: tuxrun_command(test, &opts.runtime, &out, None),
+                        });
                     }
                 }
             }
         }
-        Ok(Expansion { items, builds, standalone_tests })
+        Ok(Expansion {
+            items,
+            builds,
+            standalone_tests,
+        })
     }
 }
 
@@ -772,7 +991,9 @@ impl Expansion {
     pub fn job_count(&self) -> usize {
         self.items
             .iter()
-            .map(|i| usize::from(i.build.is_some()) + i.tests.len() + usize::from(i.sanity_test.truthy()))
+            .map(|i| {
+                usize::from(i.build.is_some()) + i.tests.len() + usize::from(i.sanity_test.truthy())
+            })
             .sum()
     }
 }
@@ -780,22 +1001,44 @@ impl Expansion {
 /// Reads a legacy build-set file (`sets: [{name, builds: [...]}]`) and
 /// returns set `set_name` as a one-job plan.
 pub fn parse_build_set(text: &str, source_name: &str, set_name: &str) -> Result<TuxsuitePlan> {
-    let root = yaml::load(text, source_name)?.ok_or_else(|| Error::plan(source_name, "empty build-set file"))?;
-    let top = Loc { path: "build-set".into(), line: root.line };
-    let map = root.as_map().ok_or_else(|| type_err(&top, source_name, "a mapping with sets", &root))?;
-    let sets_node = map.get("sets").ok_or_else(|| top.err(source_name, "missing sets"))?;
-    let sets = sets_node.as_seq().ok_or_else(|| type_err(&top.child("sets", sets_node), source_name, "a list of sets", sets_node))?;
+    let root = yaml::load(text, source_name)?
+        .ok_or_else(|| Error::plan(source_name, "empty build-set file"))?;
+    let top = Loc {
+        path: "build-set".into(),
+        line: root.line,
+    };
+    let map = root
+        .as_map()
+        .ok_or_else(|| type_err(&top, source_name, "a mapping with sets", &root))?;
+    let sets_node = map
+        .get("sets")
+        .ok_or_else(|| top.err(source_name, "missing sets"))?;
+    let sets = sets_node.as_seq().ok_or_else(|| {
+        type_err(
+            &top.child("sets", sets_node),
+            source_name,
+            "a list of sets",
+            sets_node,
+        )
+    })?;
     for (i, set) in sets.iter().enumerate() {
         let sl = top.child("sets", sets_node).index(i, set);
         let Some(s) = set.as_map() else { continue };
         if s.get("name").and_then(Node::as_str) != Some(set_name) {
             continue;
         }
-        let builds_node = s.get("builds").ok_or_else(|| sl.err(source_name, format!("set {set_name} has no builds")))?;
+        let builds_node = s
+            .get("builds")
+            .ok_or_else(|| sl.err(source_name, format!("set {set_name} has no builds")))?;
         let bl = sl.child("builds", builds_node);
-        let items = builds_node.as_seq().ok_or_else(|| type_err(&bl, source_name, "a list of builds", builds_node))?;
+        let items = builds_node
+            .as_seq()
+            .ok_or_else(|| type_err(&bl, source_name, "a list of builds", builds_node))?;
         if items.is_empty() {
-            return Err(bl.err(source_name, format!("set {set_name} has an empty build list")));
+            return Err(bl.err(
+                source_name,
+                format!("set {set_name} has an empty build list"),
+            ));
         }
         for (b, build) in items.iter().enumerate() {
             validate_build(build, &bl.index(b, build), source_name)?;
@@ -842,7 +1085,9 @@ mod tests {
 
     #[test]
     fn version_two_is_invalid() {
-        let err = parse_plan("version: 2\njobs: []\n", "p.yaml").unwrap_err().to_string();
+        let err = parse_plan("version: 2\njobs: []\n", "p.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid version"), "{err}");
     }
 
@@ -857,7 +1102,10 @@ mod tests {
     fn standalone_test_needs_a_kernel() {
         let text = "version: 1\njobs:\n- tests: [{device: qemu-arm64}]\n";
         let err = parse_plan(text, "p.yaml").unwrap_err().to_string();
-        assert!(err.contains("jobs[0].tests[0]") && err.contains("kernel"), "{err}");
+        assert!(
+            err.contains("jobs[0].tests[0]") && err.contains("kernel"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -865,7 +1113,9 @@ mod tests {
         let text = "sets:\n- name: a\n  builds: [{target_arch: arm64, toolchain: gcc, kconfig: defconfig}]\n";
         let plan = parse_build_set(text, "b.yaml", "a").unwrap();
         assert_eq!(plan.jobs[0].builds.len(), 1);
-        let err = parse_build_set(text, "b.yaml", "zz").unwrap_err().to_string();
+        let err = parse_build_set(text, "b.yaml", "zz")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no set named zz"), "{err}");
     }
 }

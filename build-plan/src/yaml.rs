@@ -52,8 +52,10 @@ impl Node {
                 format!("[{}]", inner.join(", "))
             }
             Value::Map(map) => {
-                let inner: Vec<String> =
-                    map.iter().map(|(k, v)| format!("{}: {}", py_repr_str(k), v.py_repr())).collect();
+                let inner: Vec<String> = map
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", py_repr_str(k), v.py_repr()))
+                    .collect();
                 format!("{{{}}}", inner.join(", "))
             }
         }
@@ -123,10 +125,14 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map(J::Number).unwrap_or(J::Null),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(J::Number)
+                .unwrap_or(J::Null),
             Value::Str(s) => J::String(s.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(map) => J::Object(map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Map(map) => {
+                J::Object(map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
         }
     }
 
@@ -142,9 +148,17 @@ impl Node {
             },
             J::String(s) => Value::Str(s.clone()),
             J::Array(items) => Value::Seq(items.iter().map(Node::from_json).collect()),
-            J::Object(map) => Value::Map(map.iter().map(|(k, v)| (k.clone(), Node::from_json(v))).collect()),
+            J::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Node::from_json(v)))
+                    .collect(),
+            ),
         };
-        Node { value, line: 0, column: 0 }
+        Node {
+            value,
+            line: 0,
+            column: 0,
+        }
     }
 }
 
@@ -189,7 +203,8 @@ fn parse_int(s: &str) -> Option<i64> {
     if body.is_empty() {
         return None;
     }
-    let digits_ok = |t: &str, radix: u32| !t.is_empty() && t.chars().all(|c| c == '_' || c.is_digit(radix));
+    let digits_ok =
+        |t: &str, radix: u32| !t.is_empty() && t.chars().all(|c| c == '_' || c.is_digit(radix));
     let value = if let Some(b) = body.strip_prefix("0b") {
         if !digits_ok(b, 2) {
             return None;
@@ -268,9 +283,17 @@ fn parse_float(s: &str) -> Option<f64> {
         return None;
     }
     let text = body.replace('_', "");
-    let text = if text.starts_with('.') { format!("0{text}") } else { text };
+    let text = if text.starts_with('.') {
+        format!("0{text}")
+    } else {
+        text
+    };
     let text = text.replace(".e", ".0e").replace(".E", ".0E");
-    let text = if text.ends_with('.') { format!("{text}0") } else { text };
+    let text = if text.ends_with('.') {
+        format!("{text}0")
+    } else {
+        text
+    };
     text.parse::<f64>().ok().map(|v| sign * v)
 }
 
@@ -308,7 +331,12 @@ fn count_nodes(node: &Node) -> usize {
 
 impl Loader<'_> {
     fn err(&self, line: usize, column: usize, reason: impl Into<String>) -> Error {
-        Error::Yaml { source_name: self.source_name.to_string(), line, column, reason: reason.into() }
+        Error::Yaml {
+            source_name: self.source_name.to_string(),
+            line,
+            column,
+            reason: reason.into(),
+        }
     }
 
     fn node<'i>(
@@ -324,8 +352,11 @@ impl Loader<'_> {
         }
         match first {
             Event::Alias(id) => {
-                let (node, size) =
-                    self.anchors.get(&id).cloned().ok_or_else(|| self.err(line, column, "unknown alias"))?;
+                let (node, size) = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| self.err(line, column, "unknown alias"))?;
                 self.charge(size, line, column)?;
                 Ok(node)
             }
@@ -336,7 +367,11 @@ impl Loader<'_> {
                     _ => Value::Str(text.to_string()),
                 };
                 self.charge(1, line, column)?;
-                let node = Node { value, line, column };
+                let node = Node {
+                    value,
+                    line,
+                    column,
+                };
                 if anchor > 0 {
                     self.anchors.insert(anchor, (node.clone(), 1));
                 }
@@ -352,7 +387,11 @@ impl Loader<'_> {
                     items.push(self.node(parser, ev, l, c, depth + 1)?);
                 }
                 self.charge(1, line, column)?;
-                let node = Node { value: Value::Seq(items), line, column };
+                let node = Node {
+                    value: Value::Seq(items),
+                    line,
+                    column,
+                };
                 if anchor > 0 {
                     let size = count_nodes(&node);
                     self.anchors.insert(anchor, (node.clone(), size));
@@ -377,11 +416,21 @@ impl Loader<'_> {
                             let sources = match &value.value {
                                 Value::Map(_) => vec![value],
                                 Value::Seq(items) => items.clone(),
-                                _ => return Err(self.err(vl, vc, "<< expects a mapping or a list of mappings")),
+                                _ => {
+                                    return Err(self.err(
+                                        vl,
+                                        vc,
+                                        "<< expects a mapping or a list of mappings",
+                                    ));
+                                }
                             };
                             for src in sources {
                                 let Value::Map(m) = src.value else {
-                                    return Err(self.err(src.line, src.column, "<< expects mappings"));
+                                    return Err(self.err(
+                                        src.line,
+                                        src.column,
+                                        "<< expects mappings",
+                                    ));
                                 };
                                 for (k, v) in m {
                                     merged.entry(k).or_insert(v);
@@ -390,7 +439,11 @@ impl Loader<'_> {
                             continue;
                         }
                         Value::Seq(_) | Value::Map(_) => {
-                            return Err(self.err(l, c, "a list or mapping cannot be a mapping key"));
+                            return Err(self.err(
+                                l,
+                                c,
+                                "a list or mapping cannot be a mapping key",
+                            ));
                         }
                         _ => key.py_str(),
                     };
@@ -401,7 +454,11 @@ impl Loader<'_> {
                     merged.insert(k, v);
                 }
                 self.charge(1, line, column)?;
-                let node = Node { value: Value::Map(merged), line, column };
+                let node = Node {
+                    value: Value::Map(merged),
+                    line,
+                    column,
+                };
                 if anchor > 0 {
                     let size = count_nodes(&node);
                     self.anchors.insert(anchor, (node.clone(), size));
@@ -415,7 +472,11 @@ impl Loader<'_> {
     fn charge(&mut self, n: usize, line: usize, column: usize) -> Result<()> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > MAX_NODES {
-            return Err(self.err(line, column, format!("document expands to more than {MAX_NODES} nodes")));
+            return Err(self.err(
+                line,
+                column,
+                format!("document expands to more than {MAX_NODES} nodes"),
+            ));
         }
         Ok(())
     }
@@ -439,7 +500,11 @@ impl Loader<'_> {
 /// like `yaml.safe_load`.
 pub fn load(text: &str, source_name: &str) -> Result<Option<Node>> {
     let mut parser = Parser::new_from_str(text);
-    let mut loader = Loader { source_name, anchors: Default::default(), nodes: 0 };
+    let mut loader = Loader {
+        source_name,
+        anchors: Default::default(),
+        nodes: 0,
+    };
     loop {
         let (ev, line, column) = loader.next(&mut parser)?;
         match ev {
@@ -454,7 +519,13 @@ pub fn load(text: &str, source_name: &str) -> Result<Option<Node>> {
                     match ev {
                         Event::DocumentEnd | Event::Nothing => continue,
                         Event::StreamEnd => return Ok(Some(node)),
-                        _ => return Err(loader.err(l, c, "expected a single document in the stream")),
+                        _ => {
+                            return Err(loader.err(
+                                l,
+                                c,
+                                "expected a single document in the stream",
+                            ));
+                        }
                     }
                 }
             }
@@ -467,7 +538,13 @@ mod tests {
     use super::*;
 
     fn scalar(s: &str) -> Value {
-        load(&format!("x: {s}\n"), "t").unwrap().unwrap().as_map().unwrap()["x"].value.clone()
+        load(&format!("x: {s}\n"), "t")
+            .unwrap()
+            .unwrap()
+            .as_map()
+            .unwrap()["x"]
+            .value
+            .clone()
     }
 
     #[test]
@@ -490,7 +567,11 @@ mod tests {
 
     #[test]
     fn python_str_of_values() {
-        let n = |v| Node { value: v, line: 0, column: 0 };
+        let n = |v| Node {
+            value: v,
+            line: 0,
+            column: 0,
+        };
         assert_eq!(n(Value::Bool(true)).py_str(), "True");
         assert_eq!(n(Value::Float(1.0)).py_str(), "1.0");
         assert_eq!(n(Value::Null).py_str(), "None");
@@ -498,7 +579,9 @@ mod tests {
 
     #[test]
     fn anchors_and_merge_keys() {
-        let doc = load("a: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n", "t").unwrap().unwrap();
+        let doc = load("a: &b {x: 1, y: 2}\nc:\n  <<: *b\n  y: 3\n", "t")
+            .unwrap()
+            .unwrap();
         let c = doc.as_map().unwrap()["c"].as_map().unwrap().clone();
         assert_eq!(c["x"].value, Value::Int(1));
         assert_eq!(c["y"].value, Value::Int(3));

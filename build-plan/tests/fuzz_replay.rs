@@ -11,7 +11,9 @@ fn replay(target: &str, check: fn(&[u8])) {
     let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut inputs: Vec<PathBuf> = Vec::new();
     for dir in ["seeds", "regressions"] {
-        let Ok(listing) = std::fs::read_dir(fuzz.join(dir).join(target)) else { continue };
+        let Ok(listing) = std::fs::read_dir(fuzz.join(dir).join(target)) else {
+            continue;
+        };
         inputs.extend(listing.map(|e| e.expect("directory entry").path()));
     }
     inputs.sort();
@@ -24,7 +26,10 @@ fn replay(target: &str, check: fn(&[u8])) {
         })
         .map(|path| path.display().to_string())
         .collect();
-    assert!(failed.is_empty(), "{target}: these inputs fail the check: {failed:#?}");
+    assert!(
+        failed.is_empty(),
+        "{target}: these inputs fail the check: {failed:#?}"
+    );
 }
 
 #[test]

@@ -20,7 +20,11 @@ fn corpus_host() -> StaticHost {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(String::from)).collect()
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(String::from))
+        .collect()
 }
 
 fn map(v: &Value) -> VarMap {
@@ -42,7 +46,9 @@ fn request_from_inputs(inputs: &Value) -> Request {
     // The oracle records make_variables after TuxMake appended the probed
     // dynamic variables; the user did not pass those.
     for k in dynamic.keys() {
-        if make_variables.get(k) == dynamic.get(k) && make_variables.last().map(|(l, _)| l) == Some(k) {
+        if make_variables.get(k) == dynamic.get(k)
+            && make_variables.last().map(|(l, _)| l) == Some(k)
+        {
             make_variables.shift_remove(k);
         }
     }
@@ -71,7 +77,9 @@ fn request_from_inputs(inputs: &Value) -> Request {
 
 #[test]
 fn five_corpus_plans_are_identical_to_tuxmake() {
-    let Some(dir) = common::tuxmake_corpus() else { return };
+    let Some(dir) = common::tuxmake_corpus() else {
+        return;
+    };
     let catalog = Catalog::tuxmake().unwrap();
     let mut cases: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -88,22 +96,40 @@ fn five_corpus_plans_are_identical_to_tuxmake() {
         let ours = plan(&catalog, &request, &corpus_host())
             .unwrap_or_else(|e| panic!("{}: {e}", case.display()));
         let ours_json: Value = serde_json::to_value(&ours).unwrap();
-        for key in ["inputs", "resolved", "targets", "reproducer_cmdline", "tuxmake_version"] {
-            assert_eq!(ours_json[key], expected[key], "{}: {key} differs", case.display());
+        for key in [
+            "inputs",
+            "resolved",
+            "targets",
+            "reproducer_cmdline",
+            "tuxmake_version",
+        ] {
+            assert_eq!(
+                ours_json[key],
+                expected[key],
+                "{}: {key} differs",
+                case.display()
+            );
         }
         assert_eq!(ours_json, expected, "{}", case.display());
         if ours.to_json() == text {
             identical_bytes += 1;
         }
     }
-    assert_eq!(identical_bytes, 5, "plan.json text should match byte for byte");
+    assert_eq!(
+        identical_bytes, 5,
+        "plan.json text should match byte for byte"
+    );
 }
 
 fn matrix_lines(dir: &std::path::Path) -> Vec<Value> {
     let file = std::fs::File::open(dir.join("matrix-defconfig.jsonl.xz")).unwrap();
     let mut text = String::new();
-    lzma_rust2::XzReader::new(file, true).read_to_string(&mut text).unwrap();
-    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    lzma_rust2::XzReader::new(file, true)
+        .read_to_string(&mut text)
+        .unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn compact(plan: &build_plan::Plan) -> Value {
@@ -122,7 +148,9 @@ fn compact(plan: &build_plan::Plan) -> Value {
 
 #[test]
 fn all_701_matrix_pairs_are_identical_to_tuxmake() {
-    let Some(dir) = common::tuxmake_corpus() else { return };
+    let Some(dir) = common::tuxmake_corpus() else {
+        return;
+    };
     let catalog = Catalog::tuxmake().unwrap();
     let lines = matrix_lines(&dir);
     assert_eq!(lines.len(), 701);
@@ -146,17 +174,27 @@ fn all_701_matrix_pairs_are_identical_to_tuxmake() {
         };
         match plan(&catalog, &request, &corpus_host()) {
             Ok(p) if compact(&p) == *line => identical += 1,
-            Ok(p) => failures.push(format!("{arch}/{toolchain}: ours {} expected {line}", compact(&p))),
+            Ok(p) => failures.push(format!(
+                "{arch}/{toolchain}: ours {} expected {line}",
+                compact(&p)
+            )),
             Err(e) => failures.push(format!("{arch}/{toolchain}: {e}")),
         }
     }
-    assert!(failures.is_empty(), "{} differ, first: {}", failures.len(), failures[0]);
+    assert!(
+        failures.is_empty(),
+        "{} differ, first: {}",
+        failures.len(),
+        failures[0]
+    );
     assert_eq!(identical, 701);
 }
 
 #[test]
 fn support_matrix_from_image_data_matches_the_corpus_catalogue() {
-    let Some(dir) = common::tuxmake_corpus() else { return };
+    let Some(dir) = common::tuxmake_corpus() else {
+        return;
+    };
     let catalog = Catalog::tuxmake().unwrap();
     let text = std::fs::read_to_string(dir.join("tuxmake-catalog.json")).unwrap();
     let expected: Value = serde_json::from_str(&text).unwrap();
@@ -165,7 +203,16 @@ fn support_matrix_from_image_data_matches_the_corpus_catalogue() {
             .toolchains
             .container_toolchains
             .iter()
-            .map(|t| (t.clone(), catalog.supported_arches(t, host).into_iter().map(String::from).collect()))
+            .map(|t| {
+                (
+                    t.clone(),
+                    catalog
+                        .supported_arches(t, host)
+                        .into_iter()
+                        .map(String::from)
+                        .collect(),
+                )
+            })
             .collect()
     };
     let want: BTreeMap<String, Vec<String>> =
@@ -178,6 +225,9 @@ fn support_matrix_from_image_data_matches_the_corpus_catalogue() {
     // an arm64 host supports 636 pairs, e.g. gcc only for these seven.
     let arm = matrix("aarch64");
     assert_eq!(arm.values().map(Vec::len).sum::<usize>(), 636);
-    assert_eq!(arm["gcc"], ["arm64", "armel", "armhf", "i386", "riscv", "um", "x86_64"]);
+    assert_eq!(
+        arm["gcc"],
+        ["arm64", "armel", "armhf", "i386", "riscv", "um", "x86_64"]
+    );
     assert!(arm["clang-10"].is_empty() && arm["clang-android"].is_empty());
 }

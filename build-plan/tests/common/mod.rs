@@ -13,7 +13,10 @@ pub fn tuxmake_corpus() -> Option<PathBuf> {
     if dir.join("tuxmake-catalog.json").exists() {
         return Some(dir);
     }
-    let msg = format!("tuxmake corpus not found at {} (set KIR_CORPUS)", dir.display());
+    let msg = format!(
+        "tuxmake corpus not found at {} (set KIR_CORPUS)",
+        dir.display()
+    );
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("{msg}");
     }
