@@ -77,7 +77,8 @@ pub fn tuxsuite_plan(plan: &TuxsuitePlan) -> String {
         let mut line = |key: &str, value: String| {
             out.push_str(if first { "- " } else { "  " });
             first = false;
-            out.push_str(&format!("{key}: {value}\n"));
+            let sep = if value.starts_with('\n') { ":" } else { ": " };
+            out.push_str(&format!("{key}{sep}{value}\n"));
         };
         if let Some(name) = &job.name {
             line("name", q(name));

@@ -376,6 +376,17 @@ mod tests {
     }
 
     #[test]
+    fn readme_matrix_example_yields_eleven_builds() {
+        let readme = include_str!("../README.md");
+        let start = readme.find("```yaml\n").unwrap() + "```yaml\n".len();
+        let end = start + readme[start..].find("```").unwrap();
+        let catalog = Catalog::tuxmake().unwrap();
+        let plan = parse_plan_with_matrix(&catalog, &readme[start..end], "README.md").unwrap();
+        assert_eq!(plan.jobs[0].builds.len(), 11);
+        assert_eq!(plan.jobs[0].tests.len(), 1);
+    }
+
+    #[test]
     fn unsupported_combination_is_refused_with_the_pair_named() {
         let catalog = Catalog::tuxmake().unwrap();
         let text = PLAN
