@@ -35,7 +35,7 @@ find "$WORK/tree/lava_test_plans" -type f -size -257c | while read -r f; do
 done
 
 # One command line per group of the golden manifest.
-tar -xzf "$CORPUS/lava-golden/golden-matrix-ltp-HEAD.tgz" -C "$WORK" manifest.jsonl
+tar -xzf "$CORPUS/lava-golden/golden-matrix-ltp-HEAD.tgz" -C "$WORK" --wildcards "*manifest.jsonl"
 "$PYTHON" - "$WORK/manifest.jsonl" >"$WORK/groups.txt" <<'EOF'
 import json, sys, collections
 groups = collections.OrderedDict()
@@ -47,7 +47,7 @@ for (variables, device, path), tests in groups.items():
     print(f"--variables {variables} --device-type {device} --testplan-device-path {path} --test-case {' '.join(tests)}")
 EOF
 JOBS=$(wc -l <"$WORK/manifest.jsonl")
-GROUPS=$(wc -l <"$WORK/groups.txt")
+NGROUPS=$(wc -l <"$WORK/groups.txt")
 
 run_all() { # tool-command output-dir
     local cmd=$1 out=$2
@@ -76,7 +76,7 @@ done
 KIR_FILES=$(find "$WORK/kir-out" -type f | wc -l)
 KIR_MEDIAN=$(printf '%s\n' "${KIR_TIMES[@]}" | sort -n | sed -n 2p)
 
-printf 'lava-test-plans matrix: %s jobs in %s processes\n' "$JOBS" "$GROUPS"
+printf 'lava-test-plans matrix: %s jobs in %s processes\n' "$JOBS" "$NGROUPS"
 printf '  python lava-test-plans 3.2.0: %.2f s (%s job files)\n' "$PY" "$PY_FILES"
 printf '  kir lava-test-plans:           %.2f s median of 3 (%s job files)\n' "$KIR_MEDIAN" "$KIR_FILES"
 printf '  speed-up: %.1fx\n' "$(awk "BEGIN{print $PY / $KIR_MEDIAN}")"

@@ -9,8 +9,9 @@ mod common;
 use std::path::Path;
 
 use common::{golden_requests, read_golden};
+use rayon::prelude::*;
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
-use testplan_core::render::render_matrix;
+use testplan_core::render::{JobOutcome, render_matrix};
 
 fn yaml_data(text: &str) -> Result<Vec<Yaml<'_>>, String> {
     Yaml::load_from_str(text).map_err(|e| e.to_string())
@@ -84,6 +85,91 @@ fn spaces_shortened(ours: &str, reference: &str) -> bool {
     i == a.len() && j == b.len()
 }
 
+/// What one golden case came to.
+struct Verdict {
+    raw_same: bool,
+    same_failure: bool,
+    data: Option<DataMatch>,
+    problems: Vec<String>,
+}
+
+fn judge(golden: &common::Golden, case: &common::Case, outcome: &JobOutcome) -> Verdict {
+    let mut v = Verdict {
+        raw_same: false,
+        same_failure: false,
+        data: None,
+        problems: Vec::new(),
+    };
+    let what = format!("{}: {} {}", case.id, case.device_type, case.test);
+    let job = match (&outcome.result, case.ok) {
+        (Err(_), false) => {
+            v.same_failure = true;
+            return v;
+        }
+        (Err(e), true) => {
+            v.problems.push(format!("{what}: kir failed: {e}"));
+            return v;
+        }
+        (Ok(_), false) => {
+            v.problems
+                .push(format!("{what}: reference failed, kir rendered"));
+            return v;
+        }
+        (Ok(job), true) => job,
+    };
+    if let Some(dir) = std::env::var_os("KIR_GOLDEN_DUMP") {
+        let dir = Path::new(&dir);
+        std::fs::create_dir_all(dir.join("raw")).ok();
+        std::fs::create_dir_all(dir.join("final")).ok();
+        std::fs::write(dir.join("raw").join(format!("{}.yaml", case.id)), &job.raw).ok();
+        std::fs::write(
+            dir.join("final").join(format!("{}.yaml", case.id)),
+            &job.yaml,
+        )
+        .ok();
+    }
+
+    let want_raw = golden
+        .raw
+        .get(&case.id)
+        .map(String::as_str)
+        .unwrap_or_default();
+    v.raw_same = job.raw == want_raw;
+    if !v.raw_same {
+        v.problems.push(format!("{what}: raw differs"));
+    }
+
+    // The written job reads as the same data under YAML 1.1 (LAVA) as under 1.2.
+    let v12 = testplan_core::render::parse_job(&job.yaml).ok();
+    match lava_job::yaml::from_str(&job.yaml) {
+        Ok(v11) if v12.as_ref() == Some(&v11) => {}
+        _ => v
+            .problems
+            .push(format!("{what}: final reads differently under YAML 1.1")),
+    }
+
+    let want_final = golden
+        .fin
+        .get(&case.id)
+        .map(String::as_str)
+        .unwrap_or_default();
+    match (yaml_data(&job.yaml), yaml_data(want_final)) {
+        (Ok(a), Ok(b)) if a.len() == 1 && b.len() == 1 => {
+            let m = compare(&a[0], &b[0]);
+            if m == DataMatch::Different {
+                v.problems.push(format!("{what}: final data differs"));
+            }
+            v.data = Some(m);
+        }
+        (a, b) => v.problems.push(format!(
+            "{what}: final does not parse (kir: {}, reference: {})",
+            a.is_ok(),
+            b.is_ok()
+        )),
+    }
+    v
+}
+
 #[test]
 fn golden_matrix_raw_identical_and_final_data_equal() {
     let Some(corpus) = common::corpus_dir("golden matrix") else {
@@ -95,76 +181,25 @@ fn golden_matrix_raw_identical_and_final_data_equal() {
     let requests = golden_requests(&corpus, &golden.cases);
 
     let outcomes = render_matrix(&requests);
+    let verdicts: Vec<Verdict> = golden
+        .cases
+        .par_iter()
+        .zip(outcomes.par_iter())
+        .map(|(case, outcome)| judge(&golden, case, outcome))
+        .collect();
+
     let (mut raw_same, mut final_same, mut final_fold, mut fail_same) =
         (0usize, 0usize, 0usize, 0usize);
     let mut problems = Vec::new();
-    for (case, outcome) in golden.cases.iter().zip(&outcomes) {
-        match (&outcome.result, case.ok) {
-            (Err(_), false) => fail_same += 1,
-            (Err(e), true) => problems.push(format!(
-                "{}: {} {}: kir failed: {e}",
-                case.id, case.device_type, case.test
-            )),
-            (Ok(_), false) => problems.push(format!("{}: reference failed, kir rendered", case.id)),
-            (Ok(job), true) => {
-                if let Some(dir) = std::env::var_os("KIR_GOLDEN_DUMP") {
-                    let dir = Path::new(&dir);
-                    std::fs::create_dir_all(dir.join("raw")).ok();
-                    std::fs::create_dir_all(dir.join("final")).ok();
-                    std::fs::write(dir.join("raw").join(format!("{}.yaml", case.id)), &job.raw)
-                        .ok();
-                    std::fs::write(
-                        dir.join("final").join(format!("{}.yaml", case.id)),
-                        &job.yaml,
-                    )
-                    .ok();
-                }
-                let want_raw = golden
-                    .raw
-                    .get(&case.id)
-                    .map(String::as_str)
-                    .unwrap_or_default();
-                if job.raw == want_raw {
-                    raw_same += 1;
-                } else {
-                    problems.push(format!(
-                        "{}: {} {}: raw differs",
-                        case.id, case.device_type, case.test
-                    ));
-                }
-                // The job reads as the same data under YAML 1.1 (LAVA) as under 1.2.
-                match lava_job::yaml::from_str(&job.yaml) {
-                    Ok(v11)
-                        if testplan_core::render::parse_job(&job.yaml).ok().as_ref()
-                            == Some(&v11) => {}
-                    _ => problems.push(format!(
-                        "{}: final reads differently under YAML 1.1",
-                        case.id
-                    )),
-                }
-                let want_final = golden
-                    .fin
-                    .get(&case.id)
-                    .map(String::as_str)
-                    .unwrap_or_default();
-                match (yaml_data(&job.yaml), yaml_data(want_final)) {
-                    (Ok(a), Ok(b)) if a.len() == 1 && b.len() == 1 => match compare(&a[0], &b[0]) {
-                        DataMatch::Equal => final_same += 1,
-                        DataMatch::EqualModuloRuamelFold => final_fold += 1,
-                        DataMatch::Different => problems.push(format!(
-                            "{}: {} {}: final data differs",
-                            case.id, case.device_type, case.test
-                        )),
-                    },
-                    (a, b) => problems.push(format!(
-                        "{}: final data differs (kir parse ok: {}, reference parse ok: {})",
-                        case.id,
-                        a.is_ok(),
-                        b.is_ok()
-                    )),
-                }
-            }
+    for verdict in verdicts {
+        raw_same += usize::from(verdict.raw_same);
+        fail_same += usize::from(verdict.same_failure);
+        match verdict.data {
+            Some(DataMatch::Equal) => final_same += 1,
+            Some(DataMatch::EqualModuloRuamelFold) => final_fold += 1,
+            _ => {}
         }
+        problems.extend(verdict.problems);
     }
     eprintln!(
         "golden: {raw_same} raw identical, {final_same} final data-equal, {final_fold} final data-equal \
