@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 
 mod buildplan;
 mod cpio;
+mod sparse;
 pub mod errors;
 
 /// The native module.
@@ -18,6 +19,7 @@ fn _kir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     cpio::register(m)?;
+    sparse::register(m)?;
     buildplan::register(m)?;
     Ok(())
 }
