@@ -157,6 +157,18 @@ fn expand_job(catalog: &Catalog, job: &Node, loc: &Loc, source: &str) -> Result<
                 .err(source, "an axis needs at least one value"));
         }
     }
+    let product = axes
+        .iter()
+        .try_fold(1usize, |acc, (_, v)| acc.checked_mul(v.len()));
+    if product.is_none_or(|n| n > crate::tuxsuite::MAX_JOBS) {
+        return Err(mloc.err(
+            source,
+            format!(
+                "the matrix crosses to more than {} builds",
+                crate::tuxsuite::MAX_JOBS
+            ),
+        ));
+    }
     let mut combos: Vec<IndexMap<String, Node>> = vec![template.clone()];
     for (key, values) in &axes {
         let mut next = Vec::with_capacity(combos.len() * values.len());
