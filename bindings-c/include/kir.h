@@ -125,6 +125,21 @@ typedef uint32_t kir_plan_format;
 #endif // __cplusplus
 
 /**
+ * A parsed boot.img (header v0–v4).
+ */
+typedef struct kir_boot_image kir_boot_image;
+
+/**
+ * mkbootimg's options, being filled in by the caller.
+ */
+typedef struct kir_mkbootimg_args kir_mkbootimg_args;
+
+/**
+ * A parsed vendor_boot.img (header v3 or v4).
+ */
+typedef struct kir_vendor_boot_image kir_vendor_boot_image;
+
+/**
  * A byte buffer owned by the caller: `data` points to `len` bytes (NULL when
  * `len` is 0). Free it with `kir_bytes_free`, never with `free()`.
  */
@@ -138,6 +153,33 @@ typedef struct kir_bytes {
    */
   size_t len;
 } kir_bytes;
+
+/**
+ * One vendor ramdisk of a kir_vendor_boot_image, borrowed from it: valid
+ * until the image is freed.
+ */
+typedef struct kir_vendor_ramdisk_view {
+  /**
+   * `ramdisk_type`: 0 none, 1 platform, 2 recovery, 3 dlkm.
+   */
+  uint32_t ramdisk_type;
+  /**
+   * `ramdisk_name`, NUL-terminated.
+   */
+  const char *name;
+  /**
+   * `board_id`: sixteen words.
+   */
+  uint32_t board_id[16];
+  /**
+   * The ramdisk bytes.
+   */
+  const uint8_t *data;
+  /**
+   * Number of bytes at `data`.
+   */
+  size_t len;
+} kir_vendor_ramdisk_view;
 
 #ifdef __cplusplus
 extern "C" {
@@ -175,6 +217,351 @@ const char *kir_status_name(uint32_t status);
  * by this library and not changed since.
  */
 void kir_bytes_free(struct kir_bytes *bytes);
+
+/**
+ * Creates a set of mkbootimg options holding mkbootimg's defaults (header
+ * version 0, base 0x10000000, page size 2048, ...). Free it with
+ * kir_mkbootimg_args_free.
+ *
+ * # Safety
+ * `out` must be NULL or point to writable memory for a pointer.
+ */
+enum kir_status kir_mkbootimg_args_new(struct kir_mkbootimg_args **out);
+
+/**
+ * Frees options made by kir_mkbootimg_args_new; NULL is ignored.
+ *
+ * # Safety
+ * `args` must be NULL or a live handle from kir_mkbootimg_args_new.
+ */
+void kir_mkbootimg_args_free(struct kir_mkbootimg_args *args);
+
+/**
+ * Sets a file option to a copy of `len` bytes at `data` (NULL with len 0
+ * is an empty file, which differs from an absent one). `option` is one of
+ * "kernel", "ramdisk", "second", "dtb", "recovery_dtbo", "vendor_ramdisk",
+ * "vendor_bootconfig", "boot_signature".
+ *
+ * # Safety
+ * `args` must be a live handle, `option` NULL or a NUL-terminated string,
+ * `data` NULL or `len` readable bytes.
+ */
+enum kir_status kir_mkbootimg_args_set_file(struct kir_mkbootimg_args *args,
+                                            const char *option,
+                                            const uint8_t *data,
+                                            size_t len);
+
+/**
+ * Sets a text option: "cmdline", "vendor_cmdline", "board",
+ * "os_version" ("A.B.C") or "os_patch_level" ("YYYY-MM[-DD]").
+ *
+ * # Safety
+ * `args` must be a live handle; `option` and `value` NULL or NUL-terminated strings.
+ */
+enum kir_status kir_mkbootimg_args_set_string(struct kir_mkbootimg_args *args,
+                                              const char *option,
+                                              const char *value);
+
+/**
+ * Sets a number option: "header_version", "pagesize", "base",
+ * "kernel_offset", "ramdisk_offset", "second_offset", "dtb_offset",
+ * "tags_offset".
+ *
+ * # Safety
+ * `args` must be a live handle; `option` NULL or a NUL-terminated string.
+ */
+enum kir_status kir_mkbootimg_args_set_int(struct kir_mkbootimg_args *args,
+                                           const char *option,
+                                           uint64_t value);
+
+/**
+ * Appends a v4 vendor ramdisk fragment (mkbootimg's `--ramdisk_type`,
+ * `--ramdisk_name`, `--board_idN`, `--vendor_ramdisk_fragment`). `board_id`
+ * is NULL (all zero) or 16 words; `ramdisk_type` 0 none, 1 platform,
+ * 2 recovery, 3 dlkm.
+ *
+ * # Safety
+ * `args` must be a live handle, `name` NULL or a NUL-terminated string,
+ * `board_id` NULL or 16 readable words, `data` NULL or `len` readable bytes.
+ */
+enum kir_status kir_mkbootimg_args_add_vendor_ramdisk(struct kir_mkbootimg_args *args,
+                                                      uint32_t ramdisk_type,
+                                                      const char *name,
+                                                      const uint32_t *board_id,
+                                                      const uint8_t *data,
+                                                      size_t len);
+
+/**
+ * Builds the boot.img the options describe, byte for byte what AOSP
+ * mkbootimg writes. Free `out` with kir_bytes_free.
+ *
+ * # Safety
+ * `args` must be a live handle; `out` NULL or a writable kir_bytes.
+ */
+enum kir_status kir_mkbootimg_boot_image(const struct kir_mkbootimg_args *args,
+                                         struct kir_bytes *out);
+
+/**
+ * Builds the vendor_boot.img the options describe (header v3 or v4). Free
+ * `out` with kir_bytes_free.
+ *
+ * # Safety
+ * `args` must be a live handle; `out` NULL or a writable kir_bytes.
+ */
+enum kir_status kir_mkbootimg_vendor_boot_image(const struct kir_mkbootimg_args *args,
+                                                struct kir_bytes *out);
+
+/**
+ * Parses a boot.img; every size and offset is checked against the input.
+ * Free the result with kir_boot_image_free.
+ *
+ * # Safety
+ * `data` must be NULL or `len` readable bytes; `out` NULL or writable.
+ */
+enum kir_status kir_boot_image_parse(const uint8_t *data, size_t len, struct kir_boot_image **out);
+
+/**
+ * Frees an image from kir_boot_image_parse; NULL is ignored.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle from kir_boot_image_parse.
+ */
+void kir_boot_image_free(struct kir_boot_image *image);
+
+/**
+ * `header_version` (0 when `image` is NULL, as for every accessor).
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_boot_image_header_version(const struct kir_boot_image *image);
+
+/**
+ * `page_size` (4096 for v3/v4).
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_boot_image_page_size(const struct kir_boot_image *image);
+
+/**
+ * `kernel_addr` (v0–v2).
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_boot_image_kernel_addr(const struct kir_boot_image *image);
+
+/**
+ * `ramdisk_addr` (v0–v2).
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_boot_image_ramdisk_addr(const struct kir_boot_image *image);
+
+/**
+ * `second_addr` (v0–v2).
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_boot_image_second_addr(const struct kir_boot_image *image);
+
+/**
+ * `tags_addr` (v0–v2).
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_boot_image_tags_addr(const struct kir_boot_image *image);
+
+/**
+ * `dtb_addr` (v2).
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint64_t kir_boot_image_dtb_addr(const struct kir_boot_image *image);
+
+/**
+ * The kernel command line (v0–v2: `cmdline` and `extra_cmdline` joined),
+ * borrowed from the image; NULL when `image` is NULL.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+const char *kir_boot_image_cmdline(const struct kir_boot_image *image);
+
+/**
+ * The board name (v0–v2), borrowed from the image.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+const char *kir_boot_image_name(const struct kir_boot_image *image);
+
+/**
+ * The Android version "A.B.C" from `os_version`, or "" when not set;
+ * borrowed from the image.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+const char *kir_boot_image_os_version(const struct kir_boot_image *image);
+
+/**
+ * The security patch level "YYYY-MM" from `os_version`, or "" when not
+ * set; borrowed from the image.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+const char *kir_boot_image_os_patch_level(const struct kir_boot_image *image);
+
+/**
+ * Points `*data`/`*len` at one part of the image, borrowed from it:
+ * "kernel", "ramdisk", "second", "recovery_dtbo", "dtb" or
+ * "boot_signature". An absent part is empty (`*data` NULL, `*len` 0).
+ *
+ * # Safety
+ * `image` must be NULL or a live handle, `part` NULL or a NUL-terminated
+ * string, `data` and `len` NULL or writable.
+ */
+enum kir_status kir_boot_image_part(const struct kir_boot_image *image,
+                                    const char *part,
+                                    const uint8_t **data,
+                                    size_t *len);
+
+/**
+ * Writes the image again (AOSP mkbootimg's layout). Free `out` with kir_bytes_free.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle; `out` NULL or a writable kir_bytes.
+ */
+enum kir_status kir_boot_image_to_bytes(const struct kir_boot_image *image, struct kir_bytes *out);
+
+/**
+ * Parses a vendor_boot.img; every size and offset is checked against the
+ * input. Free the result with kir_vendor_boot_image_free.
+ *
+ * # Safety
+ * `data` must be NULL or `len` readable bytes; `out` NULL or writable.
+ */
+enum kir_status kir_vendor_boot_image_parse(const uint8_t *data,
+                                            size_t len,
+                                            struct kir_vendor_boot_image **out);
+
+/**
+ * Frees an image from kir_vendor_boot_image_parse; NULL is ignored.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle from kir_vendor_boot_image_parse.
+ */
+void kir_vendor_boot_image_free(struct kir_vendor_boot_image *image);
+
+/**
+ * `header_version` (3 or 4; 0 when `image` is NULL, as for every accessor).
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_vendor_boot_image_header_version(const struct kir_vendor_boot_image *image);
+
+/**
+ * `page_size`.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_vendor_boot_image_page_size(const struct kir_vendor_boot_image *image);
+
+/**
+ * `kernel_addr`.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_vendor_boot_image_kernel_addr(const struct kir_vendor_boot_image *image);
+
+/**
+ * `ramdisk_addr`.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_vendor_boot_image_ramdisk_addr(const struct kir_vendor_boot_image *image);
+
+/**
+ * `tags_addr`.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint32_t kir_vendor_boot_image_tags_addr(const struct kir_vendor_boot_image *image);
+
+/**
+ * `dtb_addr`.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+uint64_t kir_vendor_boot_image_dtb_addr(const struct kir_vendor_boot_image *image);
+
+/**
+ * The vendor command line, borrowed from the image; NULL when `image` is NULL.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+const char *kir_vendor_boot_image_cmdline(const struct kir_vendor_boot_image *image);
+
+/**
+ * The board name, borrowed from the image.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+const char *kir_vendor_boot_image_name(const struct kir_vendor_boot_image *image);
+
+/**
+ * Number of vendor ramdisks (v3: 0 or 1).
+ *
+ * # Safety
+ * `image` must be NULL or a live handle.
+ */
+size_t kir_vendor_boot_image_ramdisk_count(const struct kir_vendor_boot_image *image);
+
+/**
+ * Describes vendor ramdisk `index` (0-based) in `*out`, borrowed from the image.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle; `out` NULL or writable.
+ */
+enum kir_status kir_vendor_boot_image_ramdisk(const struct kir_vendor_boot_image *image,
+                                              size_t index,
+                                              struct kir_vendor_ramdisk_view *out);
+
+/**
+ * Points `*data`/`*len` at "dtb" or "bootconfig", borrowed from the image.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle, `part` NULL or a NUL-terminated
+ * string, `data` and `len` NULL or writable.
+ */
+enum kir_status kir_vendor_boot_image_part(const struct kir_vendor_boot_image *image,
+                                           const char *part,
+                                           const uint8_t **data,
+                                           size_t *len);
+
+/**
+ * Writes the image again (AOSP mkbootimg's layout). Free `out` with kir_bytes_free.
+ *
+ * # Safety
+ * `image` must be NULL or a live handle; `out` NULL or a writable kir_bytes.
+ */
+enum kir_status kir_vendor_boot_image_to_bytes(const struct kir_vendor_boot_image *image,
+                                               struct kir_bytes *out);
 
 /**
  * Plans a tuxmake build: `argv[0..argc]` are tuxmake's options (without

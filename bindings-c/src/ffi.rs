@@ -307,6 +307,12 @@ impl<T> Empty for *mut T {
     }
 }
 
+impl<T> Empty for *const T {
+    fn empty() -> Self {
+        ptr::null()
+    }
+}
+
 impl Empty for KirBytes {
     fn empty() -> Self {
         KirBytes {

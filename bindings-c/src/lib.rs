@@ -11,6 +11,7 @@
 
 use std::ffi::c_char;
 
+pub mod bootimg;
 pub mod buildplan;
 pub mod ffi;
 
