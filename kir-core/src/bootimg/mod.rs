@@ -21,7 +21,7 @@
 //!     ..MkbootimgArgs::default()
 //! };
 //! let bytes = args.boot_image()?.to_bytes()?;
-//! assert_eq!(bytes.len(), 4 * 2048); // header, kernel, (no ramdisk), dtb, one page each
+//! assert_eq!(bytes.len(), 3 * 2048); // header, kernel and dtb, one page each
 //!
 //! let image = BootImage::parse(&bytes)?;
 //! assert_eq!(image.kernel, b"kernel");
