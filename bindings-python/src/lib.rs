@@ -8,18 +8,20 @@
 
 use pyo3::prelude::*;
 
+mod bootimg;
 mod buildplan;
 mod cpio;
-mod sparse;
 pub mod errors;
+mod repack;
 
 /// The native module.
 #[pymodule]
 fn _kir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
+    bootimg::register(m)?;
     cpio::register(m)?;
-    sparse::register(m)?;
+    repack::register(m)?;
     buildplan::register(m)?;
     Ok(())
 }

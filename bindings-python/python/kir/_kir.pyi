@@ -1,7 +1,7 @@
 # Type stubs for the native module kir._kir (checked against it by
 # `python -m mypy.stubtest kir`). Each area has its own section.
 from os import PathLike
-from typing import Final, Optional, Sequence, Union, final
+from typing import Any, Final, Optional, Sequence, Union, final
 
 __version__: Final[str]
 __all__ = [
@@ -16,6 +16,19 @@ __all__ = [
     "UnsafePathError",
     "FetchError",
     "IoError",
+    # bootimg
+    "BootImage",
+    "VendorBootImage",
+    "VendorRamdisk",
+    "MkbootimgArgs",
+    "UnpackedFile",
+    "UnpackedBootImage",
+    "mkbootimg",
+    "unpack_bootimg",
+    "VENDOR_RAMDISK_TYPE_NONE",
+    "VENDOR_RAMDISK_TYPE_PLATFORM",
+    "VENDOR_RAMDISK_TYPE_RECOVERY",
+    "VENDOR_RAMDISK_TYPE_DLKM",
     # cpio
     "CpioEntry",
     "CpioNewEntry",
@@ -28,19 +41,15 @@ __all__ = [
     "cpio_extract",
     "decompress",
     "sniff_compression",
+    # repack
+    "RepackResult",
+    "repack_boot",
+    "recipe_names",
+    "repack_demo_inputs",
     # buildplan
     "BuildPlanError",
     "tuxmake_plan",
     "tuxsuite_expand",
-    # sparse and disk images
-    "SparseChunkInfo",
-    "sparse_encode",
-    "sparse_encode_file",
-    "sparse_decode",
-    "sparse_decode_file",
-    "sparse_chunks",
-    "disk_image",
-    "create_uboot",
 ]
 
 # --- errors ----------------------------------------------------------------
@@ -81,6 +90,175 @@ class FetchError(KirError):
 class IoError(KirError):
     path: str
     errno: Optional[int]
+
+# --- bootimg ---------------------------------------------------------------
+
+VENDOR_RAMDISK_TYPE_NONE: Final[int]
+VENDOR_RAMDISK_TYPE_PLATFORM: Final[int]
+VENDOR_RAMDISK_TYPE_RECOVERY: Final[int]
+VENDOR_RAMDISK_TYPE_DLKM: Final[int]
+
+@final
+class BootImage:
+    header_version: int
+    page_size: int
+    kernel_addr: int
+    ramdisk_addr: int
+    second_addr: int
+    tags_addr: int
+    dtb_addr: int
+    os_version: Optional[str]
+    os_patch_level: Optional[str]
+    name: str
+    cmdline: str
+    kernel: bytes
+    ramdisk: bytes
+    second: bytes
+    recovery_dtbo: Optional[bytes]
+    dtb: bytes
+    boot_signature: bytes
+    def __new__(
+        cls,
+        *,
+        header_version: int = 0,
+        page_size: int = 2048,
+        kernel_addr: int = 0,
+        ramdisk_addr: int = 0,
+        second_addr: int = 0,
+        tags_addr: int = 0,
+        dtb_addr: int = 0,
+        os_version: Optional[str] = None,
+        os_patch_level: Optional[str] = None,
+        name: str = ...,
+        cmdline: str = ...,
+        kernel: Optional[bytes] = None,
+        ramdisk: Optional[bytes] = None,
+        second: Optional[bytes] = None,
+        recovery_dtbo: Optional[bytes] = None,
+        dtb: Optional[bytes] = None,
+        boot_signature: Optional[bytes] = None,
+    ) -> BootImage: ...
+    @staticmethod
+    def parse(data: bytes) -> BootImage: ...
+    def to_bytes(self) -> bytes: ...
+
+@final
+class VendorRamdisk:
+    ramdisk_type: int
+    name: str
+    board_id: list[int]
+    data: bytes
+    def __new__(
+        cls,
+        data: bytes,
+        *,
+        ramdisk_type: int = 1,
+        name: str = ...,
+        board_id: Optional[Sequence[int]] = None,
+    ) -> VendorRamdisk: ...
+
+@final
+class VendorBootImage:
+    header_version: int
+    page_size: int
+    kernel_addr: int
+    ramdisk_addr: int
+    tags_addr: int
+    dtb_addr: int
+    name: str
+    cmdline: str
+    ramdisks: list[VendorRamdisk]
+    dtb: bytes
+    bootconfig: bytes
+    def __new__(
+        cls,
+        *,
+        header_version: int = 4,
+        page_size: int = 2048,
+        kernel_addr: int = 0,
+        ramdisk_addr: int = 0,
+        tags_addr: int = 0,
+        dtb_addr: int = 0,
+        name: str = ...,
+        cmdline: str = ...,
+        ramdisks: Sequence[VendorRamdisk] = ...,
+        dtb: Optional[bytes] = None,
+        bootconfig: Optional[bytes] = None,
+    ) -> VendorBootImage: ...
+    @staticmethod
+    def parse(data: bytes) -> VendorBootImage: ...
+    def to_bytes(self) -> bytes: ...
+
+@final
+class MkbootimgArgs:
+    def __new__(
+        cls,
+        *,
+        header_version: int = 0,
+        kernel: Optional[bytes] = None,
+        ramdisk: Optional[bytes] = None,
+        second: Optional[bytes] = None,
+        dtb: Optional[bytes] = None,
+        recovery_dtbo: Optional[bytes] = None,
+        cmdline: str = ...,
+        vendor_cmdline: str = ...,
+        base: int = 0x10000000,
+        kernel_offset: int = 0x00008000,
+        ramdisk_offset: int = 0x01000000,
+        second_offset: int = 0x00F00000,
+        dtb_offset: int = 0x01F00000,
+        tags_offset: int = 0x00000100,
+        os_version: Optional[str] = None,
+        os_patch_level: Optional[str] = None,
+        board: str = ...,
+        page_size: int = 2048,
+        vendor_ramdisk: Optional[bytes] = None,
+        vendor_bootconfig: Optional[bytes] = None,
+        vendor_ramdisk_fragments: Sequence[VendorRamdisk] = ...,
+        boot_signature: Optional[bytes] = None,
+    ) -> MkbootimgArgs: ...
+    def boot_image(self) -> BootImage: ...
+    def vendor_boot_image(self) -> VendorBootImage: ...
+
+def mkbootimg(
+    *,
+    header_version: int = 0,
+    kernel: Optional[bytes] = None,
+    ramdisk: Optional[bytes] = None,
+    second: Optional[bytes] = None,
+    dtb: Optional[bytes] = None,
+    recovery_dtbo: Optional[bytes] = None,
+    cmdline: str = ...,
+    vendor_cmdline: str = ...,
+    base: int = 0x10000000,
+    kernel_offset: int = 0x00008000,
+    ramdisk_offset: int = 0x01000000,
+    second_offset: int = 0x00F00000,
+    dtb_offset: int = 0x01F00000,
+    tags_offset: int = 0x00000100,
+    os_version: Optional[str] = None,
+    os_patch_level: Optional[str] = None,
+    board: str = ...,
+    page_size: int = 2048,
+    vendor_ramdisk: Optional[bytes] = None,
+    vendor_bootconfig: Optional[bytes] = None,
+    vendor_ramdisk_fragments: Sequence[VendorRamdisk] = ...,
+    boot_signature: Optional[bytes] = None,
+) -> bytes: ...
+
+@final
+class UnpackedFile:
+    name: str
+    data: bytes
+    symlink: Optional[str]
+
+@final
+class UnpackedBootImage:
+    files: list[UnpackedFile]
+    info: str
+    mkbootimg_args: list[str]
+
+def unpack_bootimg(data: bytes, out_dir: str = "out") -> UnpackedBootImage: ...
 
 # --- cpio ------------------------------------------------------------------
 
@@ -188,52 +366,35 @@ def tuxsuite_expand(
     host: str = "x86_64",
 ) -> tuple[str, list[str]]: ...
 
-# --- sparse and disk images ------------------------------------------------
+# --- repack ----------------------------------------------------------------
 
 @final
-class SparseChunkInfo:
-    kind: str
-    value: Optional[int]
-    index: int
-    header_offset: int
-    data_offset: int
-    first_block: int
-    blocks: int
+class RepackResult:
+    files: dict[str, bytes]
+    kernel_format: str
+    kernel_release: Optional[str]
+    dtb_compatible: list[str]
+    modules_release: Optional[str]
+    module_count: int
+    notes: list[str]
 
-def sparse_encode(
-    data: bytes,
+def repack_boot(
+    target: Union[str, dict[str, Any]],
+    kernel: bytes,
+    dtb: Optional[bytes] = None,
+    initrd: Optional[bytes] = None,
+    modules: Optional[bytes] = None,
     *,
-    block_size: int = 4096,
-    checksum: bool = False,
-    free_blocks: Sequence[tuple[int, int]] = ...,
-) -> bytes: ...
-def sparse_encode_file(
-    raw: Union[str, PathLike[str]],
-    output: Union[str, PathLike[str]],
-    *,
-    block_size: int = 4096,
-    checksum: bool = False,
-    holes: str = "fill",
-    free_blocks: Sequence[tuple[int, int]] = ...,
-) -> None: ...
-def sparse_decode(data: bytes, *, verify: bool = True) -> bytes: ...
-def sparse_decode_file(
-    image: Union[str, PathLike[str]], output: Union[str, PathLike[str]], *, verify: bool = True
-) -> int: ...
-def sparse_chunks(data: bytes) -> list[SparseChunkInfo]: ...
-def disk_image(
-    layout: str,
-    output: Union[str, PathLike[str]],
-    *,
-    base_dir: Union[str, PathLike[str]] = ...,
-    sparse: bool = False,
-) -> list[tuple[int, int]]: ...
-def create_uboot(
-    mlo: Union[str, PathLike[str]],
-    uboot: Union[str, PathLike[str]],
-    output: Union[str, PathLike[str]],
-    *,
-    disk_id: Optional[int] = None,
-    volume_id: Optional[int] = None,
-    timestamp: Optional[int] = None,
-) -> None: ...
+    nfs_server_ip: Optional[str] = None,
+    nfs_rootfs: Optional[str] = None,
+    modules_prefix: Optional[str] = None,
+    clear_modules: bool = False,
+    merge_ramdisk: bool = False,
+    allow_release_mismatch: bool = False,
+    allow_dtb_mismatch: bool = False,
+    mtime: int = 0,
+    recipes_dir: Optional[Union[str, PathLike[str]]] = None,
+) -> RepackResult: ...
+def recipe_names(recipes_dir: Optional[Union[str, PathLike[str]]] = None) -> list[str]: ...
+def repack_demo_inputs(target: str) -> dict[str, Optional[bytes]]: ...
+
