@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 mod bootimg;
 mod buildplan;
 mod cpio;
+mod sparse;
 pub mod errors;
 mod repack;
 
@@ -21,6 +22,7 @@ fn _kir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     bootimg::register(m)?;
     cpio::register(m)?;
+    sparse::register(m)?;
     repack::register(m)?;
     buildplan::register(m)?;
     Ok(())

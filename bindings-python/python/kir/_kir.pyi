@@ -50,6 +50,15 @@ __all__ = [
     "BuildPlanError",
     "tuxmake_plan",
     "tuxsuite_expand",
+    # sparse and disk images
+    "SparseChunkInfo",
+    "sparse_encode",
+    "sparse_encode_file",
+    "sparse_decode",
+    "sparse_decode_file",
+    "sparse_chunks",
+    "disk_image",
+    "create_uboot",
 ]
 
 # --- errors ----------------------------------------------------------------
@@ -397,4 +406,55 @@ def repack_boot(
 ) -> RepackResult: ...
 def recipe_names(recipes_dir: Optional[Union[str, PathLike[str]]] = None) -> list[str]: ...
 def repack_demo_inputs(target: str) -> dict[str, Optional[bytes]]: ...
+
+
+# --- sparse and disk images ------------------------------------------------
+
+@final
+class SparseChunkInfo:
+    kind: str
+    value: Optional[int]
+    index: int
+    header_offset: int
+    data_offset: int
+    first_block: int
+    blocks: int
+
+def sparse_encode(
+    data: bytes,
+    *,
+    block_size: int = 4096,
+    checksum: bool = False,
+    free_blocks: Sequence[tuple[int, int]] = ...,
+) -> bytes: ...
+def sparse_encode_file(
+    raw: Union[str, PathLike[str]],
+    output: Union[str, PathLike[str]],
+    *,
+    block_size: int = 4096,
+    checksum: bool = False,
+    holes: str = "fill",
+    free_blocks: Sequence[tuple[int, int]] = ...,
+) -> None: ...
+def sparse_decode(data: bytes, *, verify: bool = True) -> bytes: ...
+def sparse_decode_file(
+    image: Union[str, PathLike[str]], output: Union[str, PathLike[str]], *, verify: bool = True
+) -> int: ...
+def sparse_chunks(data: bytes) -> list[SparseChunkInfo]: ...
+def disk_image(
+    layout: str,
+    output: Union[str, PathLike[str]],
+    *,
+    base_dir: Union[str, PathLike[str]] = ...,
+    sparse: bool = False,
+) -> list[tuple[int, int]]: ...
+def create_uboot(
+    mlo: Union[str, PathLike[str]],
+    uboot: Union[str, PathLike[str]],
+    output: Union[str, PathLike[str]],
+    *,
+    disk_id: Optional[int] = None,
+    volume_id: Optional[int] = None,
+    timestamp: Optional[int] = None,
+) -> None: ...
 
