@@ -11,9 +11,9 @@ use pyo3::prelude::*;
 mod bootimg;
 mod buildplan;
 mod cpio;
-mod sparse;
 pub mod errors;
 mod repack;
+mod sparse;
 
 /// The native module.
 #[pymodule]
