@@ -5,20 +5,20 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-#[path = "../../fuzz/checks/ext4_read.rs"]
-mod ext4_read;
-#[path = "../../fuzz/checks/fat_read.rs"]
-mod fat_read;
-#[path = "../../fuzz/checks/disk_tables.rs"]
-mod disk_tables;
-#[path = "../../fuzz/checks/sparse_decode.rs"]
-mod sparse_decode;
 #[path = "../../fuzz/checks/bootimg_parse.rs"]
 mod bootimg_parse;
 #[path = "../../fuzz/checks/cpio_read.rs"]
 mod cpio_read;
+#[path = "../../fuzz/checks/disk_tables.rs"]
+mod disk_tables;
+#[path = "../../fuzz/checks/ext4_read.rs"]
+mod ext4_read;
+#[path = "../../fuzz/checks/fat_read.rs"]
+mod fat_read;
 #[path = "../../fuzz/checks/repack_inputs.rs"]
 mod repack_inputs;
+#[path = "../../fuzz/checks/sparse_decode.rs"]
+mod sparse_decode;
 #[path = "../../fuzz/checks/tar_read.rs"]
 mod tar_read;
 #[path = "../../fuzz/checks/vendor_boot_parse.rs"]
