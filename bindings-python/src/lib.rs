@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 mod bootimg;
 mod buildplan;
 mod cpio;
+mod ext4;
 pub mod errors;
 mod repack;
 mod sparse;
@@ -22,6 +23,7 @@ fn _kir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     bootimg::register(m)?;
     cpio::register(m)?;
+    ext4::register(m)?;
     sparse::register(m)?;
     repack::register(m)?;
     buildplan::register(m)?;

@@ -59,6 +59,11 @@ __all__ = [
     "sparse_chunks",
     "disk_image",
     "create_uboot",
+    # ext4 and root file systems
+    "ext4_from_tar",
+    "ext4_to_tar",
+    "ext4_list",
+    "resize_rootfs",
 ]
 
 # --- errors ----------------------------------------------------------------
@@ -458,3 +463,28 @@ def create_uboot(
     timestamp: Optional[int] = None,
 ) -> None: ...
 
+# --- ext4 and root file systems ---------------------------------------------
+
+def ext4_from_tar(
+    tar: bytes,
+    *,
+    profile: str = "compat",
+    block_size: Optional[int] = None,
+    size_bytes: Optional[int] = None,
+    slack_bytes: int = 0,
+    label: bytes = ...,
+) -> bytes: ...
+def ext4_to_tar(image: bytes) -> bytes: ...
+def ext4_list(image: bytes) -> list[tuple[str, int, int, int, int]]: ...
+def resize_rootfs(
+    rootfs: Union[str, PathLike[str]],
+    *,
+    overlay: Optional[Union[str, PathLike[str]]] = None,
+    modules_path: str = "/",
+    clear_modules: bool = False,
+    sparse: bool = False,
+    xz: bool = False,
+    extra_size_kib: int = 64000,
+    profile: str = "compat",
+    output_dir: Union[str, PathLike[str]] = ...,
+) -> str: ...
