@@ -14,6 +14,7 @@ use std::ffi::c_char;
 pub mod bootimg;
 pub mod buildplan;
 pub mod ffi;
+pub mod sparse;
 
 pub use ffi::{KirBytes, KirStatus};
 
