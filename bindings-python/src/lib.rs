@@ -12,9 +12,10 @@ mod bootimg;
 mod buildplan;
 mod cpio;
 mod ext4;
-pub mod errors;
-mod repack;
 mod sparse;
+pub mod errors;
+mod lava;
+mod repack;
 
 /// The native module.
 #[pymodule]
@@ -27,5 +28,6 @@ fn _kir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     sparse::register(m)?;
     repack::register(m)?;
     buildplan::register(m)?;
+    lava::register(m)?;
     Ok(())
 }

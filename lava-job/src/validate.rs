@@ -37,7 +37,8 @@ pub struct Options {
 }
 
 /// How bad an issue is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The job would be refused.
     Error,
@@ -45,8 +46,9 @@ pub enum Severity {
     Warning,
 }
 
-/// What kind of problem an issue is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of problem an issue is; serialised as [`IssueKind::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum IssueKind {
     /// The text is not YAML LAVA can load.
@@ -128,7 +130,7 @@ impl IssueKind {
 }
 
 /// One problem, with the YAML path and position it is about.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Issue {
     /// What kind of problem.
     pub kind: IssueKind,
@@ -144,6 +146,7 @@ pub struct Issue {
     /// What is wrong.
     pub message: String,
     /// How many path segments deep (voluptuous picks the deepest error).
+    #[serde(skip)]
     pub(crate) depth: usize,
 }
 
@@ -217,7 +220,7 @@ impl fmt::Display for Path {
     }
 }
 
-/// Everything found in one job.
+/// Everything found in one job. Serialises as `{valid, lava_accepts, issues}`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Report {
     /// Errors and warnings in document order of the checks.
@@ -248,6 +251,17 @@ impl Report {
         self.issues
             .iter()
             .filter(|i| i.severity == Severity::Warning)
+    }
+}
+
+impl serde::Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut r = s.serialize_struct("Report", 3)?;
+        r.serialize_field("valid", &self.is_valid())?;
+        r.serialize_field("lava_accepts", &self.lava_accepts())?;
+        r.serialize_field("issues", &self.issues)?;
+        r.end()
     }
 }
 

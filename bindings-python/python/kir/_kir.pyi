@@ -59,6 +59,14 @@ __all__ = [
     "sparse_chunks",
     "disk_image",
     "create_uboot",
+    # lava
+    "LavaJobError",
+    "LavaIssue",
+    "LavaReport",
+    "lava_validate",
+    "lava_job_load",
+    "lava_job_dump",
+    "yaml_dump",
     # ext4 and root file systems
     "ext4_from_tar",
     "ext4_to_tar",
@@ -412,7 +420,6 @@ def repack_boot(
 def recipe_names(recipes_dir: Optional[Union[str, PathLike[str]]] = None) -> list[str]: ...
 def repack_demo_inputs(target: str) -> dict[str, Optional[bytes]]: ...
 
-
 # --- sparse and disk images ------------------------------------------------
 
 @final
@@ -462,6 +469,36 @@ def create_uboot(
     volume_id: Optional[int] = None,
     timestamp: Optional[int] = None,
 ) -> None: ...
+
+# --- lava ------------------------------------------------------------------
+
+class LavaJobError(KirError):
+    kind: str
+    line: int
+    column: int
+    reason: str
+
+@final
+class LavaIssue:
+    kind: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    message: str
+
+@final
+class LavaReport:
+    valid: bool
+    lava_accepts: bool
+    issues: list[LavaIssue]
+
+def lava_validate(
+    job: str, strict: bool = False, extra_context_variables: Optional[Sequence[str]] = None
+) -> LavaReport: ...
+def lava_job_load(job: str) -> dict[str, Any]: ...
+def lava_job_dump(job: dict[str, Any]) -> str: ...
+def yaml_dump(data: Any) -> str: ...
 
 # --- ext4 and root file systems ---------------------------------------------
 
