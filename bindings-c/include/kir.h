@@ -630,6 +630,47 @@ enum kir_status kir_sparse_decode(const uint8_t *data, size_t len, struct kir_by
  */
 enum kir_status kir_disk_image(const char *layout, const char *base_dir, const char *output);
 
+/**
+ * Validates a LAVA job (`job[0..len]`, YAML) as LAVA's schema does
+ * (`strict` refuses unknown keys), plus the checks LAVA's server and
+ * dispatcher make. On success `*out` holds a JSON report
+ * `{"valid", "lava_accepts", "issues": [{"kind", "severity", "path", "line",
+ * "column", "message"}]}`; free it with kir_bytes_free. An invalid job is
+ * still KIR_STATUS_OK: the verdict is in the report.
+ *
+ * # Safety
+ * `job` must point to `len` readable bytes (NULL only when `len` is 0);
+ * `out` must point to a writable kir_bytes.
+ */
+enum kir_status kir_lava_validate(const uint8_t *job,
+                                  size_t len,
+                                  bool strict,
+                                  struct kir_bytes *out);
+
+/**
+ * Reads a LAVA job (`job[0..len]`, YAML) into kir's typed model and writes
+ * it back as YAML that LAVA's YAML 1.1 reader reads as the same data
+ * (unknown keys kept). A job whose known keys have the wrong types returns
+ * KIR_STATUS_ERR_MALFORMED.
+ *
+ * # Safety
+ * `job` must point to `len` readable bytes (NULL only when `len` is 0);
+ * `out` must point to a writable kir_bytes.
+ */
+enum kir_status kir_lava_job_normalize(const uint8_t *job, size_t len, struct kir_bytes *out);
+
+/**
+ * Builds a LAVA job from JSON (`json[0..len]`, the job's keys as LAVA names
+ * them) through kir's typed model and writes it as LAVA YAML: the way to
+ * write jobs from C. Invalid JSON or a shape the model refuses returns
+ * KIR_STATUS_ERR_MALFORMED.
+ *
+ * # Safety
+ * `json` must point to `len` readable bytes (NULL only when `len` is 0);
+ * `out` must point to a writable kir_bytes.
+ */
+enum kir_status kir_lava_job_from_json(const uint8_t *json, size_t len, struct kir_bytes *out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

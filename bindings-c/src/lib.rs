@@ -15,6 +15,7 @@ pub mod bootimg;
 pub mod buildplan;
 pub mod ffi;
 pub mod sparse;
+pub mod lava;
 
 pub use ffi::{KirBytes, KirStatus};
 

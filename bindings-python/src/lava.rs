@@ -159,10 +159,18 @@ fn from_python(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::Mapping(m));
     }
     if let Ok(l) = obj.cast::<PyList>() {
-        return l.iter().map(|i| from_python(&i)).collect::<PyResult<Vec<_>>>().map(Value::Sequence);
+        return l
+            .iter()
+            .map(|i| from_python(&i))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Sequence);
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
-        return t.iter().map(|i| from_python(&i)).collect::<PyResult<Vec<_>>>().map(Value::Sequence);
+        return t
+            .iter()
+            .map(|i| from_python(&i))
+            .collect::<PyResult<Vec<_>>>()
+            .map(Value::Sequence);
     }
     if obj.hasattr("isoformat")? {
         let text: String = obj.call_method0("isoformat")?.extract()?;
