@@ -109,7 +109,11 @@ fn validate(
 }
 
 fn print_text(file: &std::path::Path, report: &Report) {
-    let verdict = if report.is_valid() { "valid" } else { "invalid" };
+    let verdict = if report.is_valid() {
+        "valid"
+    } else {
+        "invalid"
+    };
     println!("{}: {verdict}", file.display());
     for issue in &report.issues {
         let severity = match issue.severity {
