@@ -149,7 +149,7 @@ fn from_python(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::Float(x.value()));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return Ok(Value::String(s.to_str()?.to_string()));
+        return Ok(Value::String(s.extract::<String>()?));
     }
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut m = Mapping::new();
