@@ -14,8 +14,8 @@ use std::ffi::c_char;
 pub mod bootimg;
 pub mod buildplan;
 pub mod ffi;
-pub mod sparse;
 pub mod lava;
+pub mod sparse;
 
 pub use ffi::{KirBytes, KirStatus};
 

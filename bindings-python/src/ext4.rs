@@ -59,10 +59,13 @@ fn ext4_to_tar<'py>(py: Python<'py>, image: &[u8]) -> PyResult<Bound<'py, PyByte
     Ok(PyBytes::new(py, &tar))
 }
 
+/// One listed entry: (path, mode, uid, gid, size).
+type ListedEntry = (String, u32, u32, u32, u64);
+
 /// Lists an ext4 image: (path, mode, uid, gid, size) for every entry,
 /// parents before children.
 #[pyfunction]
-fn ext4_list(py: Python<'_>, image: &[u8]) -> PyResult<Vec<(String, u32, u32, u32, u64)>> {
+fn ext4_list(py: Python<'_>, image: &[u8]) -> PyResult<Vec<ListedEntry>> {
     let tree = py.detach(|| ext4::read_image(image)).map_err(core_error)?;
     let mut out = Vec::new();
     for (path, id) in tree.walk() {

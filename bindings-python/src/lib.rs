@@ -11,11 +11,11 @@ use pyo3::prelude::*;
 mod bootimg;
 mod buildplan;
 mod cpio;
-mod ext4;
-mod sparse;
 pub mod errors;
+mod ext4;
 mod lava;
 mod repack;
+mod sparse;
 
 /// The native module.
 #[pymodule]

@@ -18,7 +18,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "kir", version, about = "Kernel-lab tooling: boot images, rootfs images, LAVA jobs, build plans")]
+#[command(
+    name = "kir",
+    version,
+    about = "Kernel-lab tooling: boot images, rootfs images, LAVA jobs, build plans"
+)]
 struct Cli {
     /// Print the library's decisions (log level debug) on stderr.
     #[arg(long, global = true)]
@@ -48,8 +52,15 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let level = if cli.debug { log::LevelFilter::Debug } else { log::LevelFilter::Warn };
-    env_logger::Builder::new().filter_level(level).format_timestamp(None).init();
+    let level = if cli.debug {
+        log::LevelFilter::Debug
+    } else {
+        log::LevelFilter::Warn
+    };
+    env_logger::Builder::new()
+        .filter_level(level)
+        .format_timestamp(None)
+        .init();
 
     let result = match cli.command {
         Command::Boot(cmd) => boot::run(cmd),

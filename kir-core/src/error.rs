@@ -139,17 +139,28 @@ impl Error {
         field: &'static str,
         reason: impl Into<String>,
     ) -> Self {
-        Error::Malformed { format, offset, field, reason: reason.into() }
+        Error::Malformed {
+            format,
+            offset,
+            field,
+            reason: reason.into(),
+        }
     }
 
     /// Shorthand for [`Error::InvalidArgument`].
     pub fn invalid_argument(name: impl Into<String>, reason: impl Into<String>) -> Self {
-        Error::InvalidArgument { name: name.into(), reason: reason.into() }
+        Error::InvalidArgument {
+            name: name.into(),
+            reason: reason.into(),
+        }
     }
 
     /// Shorthand for [`Error::Io`].
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 
@@ -160,13 +171,19 @@ mod tests {
     #[test]
     fn malformed_error_names_format_offset_and_field() {
         let e = Error::malformed("boot image v2", 0x8, "kernel_size", "runs past end of file");
-        assert_eq!(e.to_string(), "boot image v2: offset 0x8: kernel_size: runs past end of file");
+        assert_eq!(
+            e.to_string(),
+            "boot image v2: offset 0x8: kernel_size: runs past end of file"
+        );
         assert_eq!(e.kind(), ErrorKind::Malformed);
     }
 
     #[test]
     fn io_error_names_the_path() {
-        let e = Error::io("/nope/boot.img", std::io::Error::from(std::io::ErrorKind::NotFound));
+        let e = Error::io(
+            "/nope/boot.img",
+            std::io::Error::from(std::io::ErrorKind::NotFound),
+        );
         assert!(e.to_string().starts_with("/nope/boot.img: "), "{e}");
         assert_eq!(e.kind(), ErrorKind::Io);
     }

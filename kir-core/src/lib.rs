@@ -19,14 +19,14 @@ pub mod cpio;
 pub mod disk;
 mod error;
 pub mod ext4;
-pub mod rootfs;
-pub mod tar;
 pub mod fdt;
 pub mod fetch;
 pub mod kernel;
 pub mod modules;
 pub mod recipe;
 pub mod repack;
+pub mod rootfs;
 pub mod sparse;
+pub mod tar;
 
 pub use error::{Error, ErrorKind, Result};

@@ -18,7 +18,7 @@ kir_setup_mkbootimg() {
             mirror=$(sed -n -E 's#^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+/debian)/?[[:space:]].*#\2#p' \
                 /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n1 || true)
         fi
-        mirror=${mirror:-http://deb.debian.org/debian}
+        [ -n "$mirror" ] || { echo "no Debian mirror in the apt sources"; return 1; }
 
         local apt="$root/apt"
         rm -rf "$apt" "$root/deb" "$tree.tmp"

@@ -51,12 +51,21 @@ impl<'a> Fields<'a> {
     }
 
     /// A NUL-terminated string in a fixed buffer, up to its first NUL or its end.
-    // Limitation: bytes that are not UTF-8 are replaced by U+FFFD, so such a
-    // string does not survive a parse/write round trip unchanged.
+    ///
+    /// Text that is not UTF-8 is refused, as AOSP unpack_bootimg refuses it:
+    /// replacing the bad bytes would make a parse/write round trip change the image.
     fn cstr(&self, offset: u64, len: usize, field: &'static str) -> Result<String> {
         let buf = self.slice(offset, len as u64, field)?;
         let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
-        Ok(String::from_utf8_lossy(&buf[..end]).into_owned())
+        match std::str::from_utf8(&buf[..end]) {
+            Ok(text) => Ok(text.to_owned()),
+            Err(e) => Err(Error::malformed(
+                self.format,
+                offset + e.valid_up_to() as u64,
+                field,
+                "text is not valid UTF-8",
+            )),
+        }
     }
 
     /// A section of `size` bytes at `offset`, named by the header field `field`
