@@ -594,43 +594,6 @@ enum kir_status kir_buildplan_expand(const uint8_t *plan,
                                      struct kir_bytes *out);
 
 /**
- * Encodes `data[0..len]` as a sparse image with `block_size`-byte blocks
- * (a multiple of 4; img2simg uses 4096) and img2simg's rules, so the bytes
- * are the ones img2simg writes. On success `*out` holds the image; free it
- * with kir_bytes_free.
- *
- * # Safety
- * `data` must point to `len` readable bytes (NULL only when `len` is 0);
- * `out` must point to a writable kir_bytes.
- */
-enum kir_status kir_sparse_encode(const uint8_t *data,
-                                  size_t len,
-                                  uint32_t block_size,
-                                  struct kir_bytes *out);
-
-/**
- * Expands the sparse image `data[0..len]`, checking every chunk size, the
- * block total and the checksums; DONT_CARE blocks read as zeros. On success
- * `*out` holds the raw image; free it with kir_bytes_free. A malformed
- * image returns KIR_STATUS_ERR_MALFORMED with the chunk and offset in
- * kir_last_error_message.
- *
- * # Safety
- * As kir_sparse_encode.
- */
-enum kir_status kir_sparse_decode(const uint8_t *data, size_t len, struct kir_bytes *out);
-
-/**
- * Builds the disk image described by the TOML text `layout` (the format of
- * `kir disk-image`) at the path `output`; relative paths in the layout
- * start at `base_dir`.
- *
- * # Safety
- * `layout`, `base_dir` and `output` must be NUL-terminated strings.
- */
-enum kir_status kir_disk_image(const char *layout, const char *base_dir, const char *output);
-
-/**
  * Validates a LAVA job (`job[0..len]`, YAML) as LAVA's schema does
  * (`strict` refuses unknown keys), plus the checks LAVA's server and
  * dispatcher make. On success `*out` holds a JSON report
@@ -670,6 +633,43 @@ enum kir_status kir_lava_job_normalize(const uint8_t *job, size_t len, struct ki
  * `out` must point to a writable kir_bytes.
  */
 enum kir_status kir_lava_job_from_json(const uint8_t *json, size_t len, struct kir_bytes *out);
+
+/**
+ * Encodes `data[0..len]` as a sparse image with `block_size`-byte blocks
+ * (a multiple of 4; img2simg uses 4096) and img2simg's rules, so the bytes
+ * are the ones img2simg writes. On success `*out` holds the image; free it
+ * with kir_bytes_free.
+ *
+ * # Safety
+ * `data` must point to `len` readable bytes (NULL only when `len` is 0);
+ * `out` must point to a writable kir_bytes.
+ */
+enum kir_status kir_sparse_encode(const uint8_t *data,
+                                  size_t len,
+                                  uint32_t block_size,
+                                  struct kir_bytes *out);
+
+/**
+ * Expands the sparse image `data[0..len]`, checking every chunk size, the
+ * block total and the checksums; DONT_CARE blocks read as zeros. On success
+ * `*out` holds the raw image; free it with kir_bytes_free. A malformed
+ * image returns KIR_STATUS_ERR_MALFORMED with the chunk and offset in
+ * kir_last_error_message.
+ *
+ * # Safety
+ * As kir_sparse_encode.
+ */
+enum kir_status kir_sparse_decode(const uint8_t *data, size_t len, struct kir_bytes *out);
+
+/**
+ * Builds the disk image described by the TOML text `layout` (the format of
+ * `kir disk-image`) at the path `output`; relative paths in the layout
+ * start at `base_dir`.
+ *
+ * # Safety
+ * `layout`, `base_dir` and `output` must be NUL-terminated strings.
+ */
+enum kir_status kir_disk_image(const char *layout, const char *base_dir, const char *output);
 
 #ifdef __cplusplus
 }  // extern "C"
