@@ -28,7 +28,7 @@
 //! let summary = sparse::decode(&image[..], &mut raw, &Default::default())?;
 //! assert_eq!(summary.header.total_blks, 5);
 //! assert_eq!(summary.chunks, 3);
-//! # Ok::<(), kir_core::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod decode;
