@@ -19,6 +19,7 @@ visibility: public
 timeouts: {job: {minutes: 5}}
 lab: note
 actions:
+- deploy: {to: tmpfs, timeout: {minutes: 1}, images: {rootfs: {url: "https://example.com/r.img", image_arg: "-hda {rootfs}"}}}
 - boot: {method: qemu, media: tmpfs, timeout: {minutes: 0}}
 """
 
@@ -28,12 +29,12 @@ def test_validate_reports_path_line_and_kind() -> None:
     assert not report.lava_accepts and not report.valid
     issue = report.issues[0]
     assert (issue.path, issue.line, issue.kind, issue.severity) == (
-        "actions[0].boot.timeout.minutes",
-        7,
+        "actions[1].boot.timeout.minutes",
+        8,
         "schema",
         "error",
     )
-    assert str(issue).startswith("actions[0].boot.timeout.minutes, line 7: ")
+    assert str(issue).startswith("actions[1].boot.timeout.minutes, line 8: ")
 
 
 def test_strict_mode_reports_unknown_keys() -> None:
@@ -53,7 +54,7 @@ def test_extra_context_variables_are_allowed() -> None:
 def test_load_and_dump_keep_data_and_unknown_keys() -> None:
     job = kir.lava_job_load(JOB)
     assert job["lab"] == "note"
-    assert job["actions"][0]["boot"]["method"] == "qemu"
+    assert job["actions"][1]["boot"]["method"] == "qemu"
     job["metadata"] = {"flag": "on", "when": datetime.date(2024, 5, 24), "ratio": "1:20"}
     text = kir.lava_job_dump(job)
     assert yaml.safe_load(text) == job

@@ -768,12 +768,21 @@ pub fn to_new_entries(entries: &[Entry]) -> Result<Vec<NewEntry>> {
                 ));
             }
         };
+        // Hard links share one inode, so one mode and owner: the kernel keeps
+        // those of the first entry and applies none of a later link's.
+        let (permissions, uid, gid) = match &node {
+            Node::HardLink(first) => match by_path.get(&sort_key(first)) {
+                Some(target) => (target.permissions, target.uid, target.gid),
+                None => (entry.permissions(), entry.uid, entry.gid),
+            },
+            _ => (entry.permissions(), entry.uid, entry.gid),
+        };
         let new = NewEntry {
             path: path.clone(),
             node,
-            permissions: entry.permissions(),
-            uid: entry.uid,
-            gid: entry.gid,
+            permissions,
+            uid,
+            gid,
         };
         by_path.insert(sort_key(&path), new);
     }
