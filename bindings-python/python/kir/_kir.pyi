@@ -517,7 +517,7 @@ def resize_rootfs(
     rootfs: Union[str, PathLike[str]],
     *,
     overlay: Optional[Union[str, PathLike[str]]] = None,
-    modules_path: str = "/",
+    modules_path: str = ...,  # "/"
     clear_modules: bool = False,
     sparse: bool = False,
     xz: bool = False,
