@@ -41,9 +41,11 @@ def main() -> int:
         print(f"truncated image refused: field {err.field} at offset {err.offset}")
 
     inputs = kir.repack_demo_inputs("gs101-oriole")
-    kernel = inputs["kernel"]
-    assert kernel is not None
-    result = kir.repack_boot("gs101-oriole", kernel, inputs["dtb"], inputs["initrd"], inputs["modules"])
+    demo_kernel = inputs["kernel"]
+    assert demo_kernel is not None
+    result = kir.repack_boot(
+        "gs101-oriole", demo_kernel, inputs["dtb"], inputs["initrd"], inputs["modules"]
+    )
     vendor = kir.VendorBootImage.parse(result.files["vendor_boot.img"])
     print(f"gs101-oriole: {', '.join(result.files)}; vendor ramdisks "
           f"{[r.name for r in vendor.ramdisks]}, {result.module_count} modules")
