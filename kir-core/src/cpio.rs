@@ -799,7 +799,47 @@ pub fn to_new_entries(entries: &[Entry]) -> Result<Vec<NewEntry>> {
             }
         }
     }
+    canonical_link_groups(&mut by_path);
     Ok(by_path.into_values().collect())
+}
+
+/// Which name of a hard-link group holds the data is an accident of the input
+/// order. The writer puts names in path order and the reader gives the data
+/// to the first name it meets, so the first name in path order holds it here
+/// too: an archive kir writes then reads back to the same entries.
+fn canonical_link_groups(by_path: &mut BTreeMap<Vec<String>, NewEntry>) {
+    let mut groups: BTreeMap<Vec<String>, Vec<Vec<String>>> = BTreeMap::new();
+    for (key, entry) in by_path.iter() {
+        if let Node::HardLink(target) = &entry.node {
+            groups
+                .entry(sort_key(target))
+                .or_default()
+                .push(key.clone());
+        }
+    }
+    for (file_key, links) in groups {
+        let Some(first) = links.iter().min().cloned() else {
+            continue;
+        };
+        if first >= file_key {
+            continue;
+        }
+        let data = match by_path.get(&file_key).map(|e| &e.node) {
+            Some(Node::File(data)) => data.clone(),
+            _ => continue,
+        };
+        let Some(first_path) = by_path.get(&first).map(|e| e.path.clone()) else {
+            continue;
+        };
+        if let Some(entry) = by_path.get_mut(&first) {
+            entry.node = Node::File(data);
+        }
+        for key in links.iter().filter(|k| **k != first).chain([&file_key]) {
+            if let Some(entry) = by_path.get_mut(key) {
+                entry.node = Node::HardLink(first_path.clone());
+            }
+        }
+    }
 }
 
 /// One line per entry in the style of `cpio -itv --numeric-uid-gid`, without
