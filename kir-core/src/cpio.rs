@@ -824,19 +824,30 @@ fn canonical_link_groups(by_path: &mut BTreeMap<Vec<String>, NewEntry>) {
         if first >= file_key {
             continue;
         }
-        let data = match by_path.get(&file_key).map(|e| &e.node) {
-            Some(Node::File(data)) => data.clone(),
+        let (data, permissions, uid, gid) = match by_path.get(&file_key) {
+            Some(NewEntry {
+                node: Node::File(data),
+                permissions,
+                uid,
+                gid,
+                ..
+            }) => (data.clone(), *permissions, *uid, *gid),
             _ => continue,
         };
         let Some(first_path) = by_path.get(&first).map(|e| e.path.clone()) else {
             continue;
         };
-        if let Some(entry) = by_path.get_mut(&first) {
-            entry.node = Node::File(data);
-        }
-        for key in links.iter().filter(|k| **k != first).chain([&file_key]) {
+        // The group is one inode: every name keeps the inode's mode and owner.
+        for key in links.iter().chain([&file_key]) {
             if let Some(entry) = by_path.get_mut(key) {
-                entry.node = Node::HardLink(first_path.clone());
+                entry.node = if *key == first {
+                    Node::File(data.clone())
+                } else {
+                    Node::HardLink(first_path.clone())
+                };
+                entry.permissions = permissions;
+                entry.uid = uid;
+                entry.gid = gid;
             }
         }
     }
