@@ -786,15 +786,24 @@ pub fn to_new_entries(entries: &[Entry]) -> Result<Vec<NewEntry>> {
         };
         by_path.insert(sort_key(&path), new);
     }
-    // A link whose file was later replaced by something else is kept as a copy.
-    let snapshot: HashMap<String, Node> = by_path
+    // A link whose file was later replaced by something else is kept as a
+    // copy. A link to a file that was replaced by another file takes the
+    // replacement's mode and owner: the group is one inode.
+    let snapshot: HashMap<String, (bool, u32, u32, u32)> = by_path
         .values()
-        .map(|e| (e.path.clone(), e.node.clone()))
+        .map(|e| {
+            let is_file = matches!(e.node, Node::File(_));
+            (e.path.clone(), (is_file, e.permissions, e.uid, e.gid))
+        })
         .collect();
     for entry in by_path.values_mut() {
         if let Node::HardLink(target) = &entry.node {
             match snapshot.get(target) {
-                Some(Node::File(_)) => {}
+                Some(&(true, permissions, uid, gid)) => {
+                    entry.permissions = permissions;
+                    entry.uid = uid;
+                    entry.gid = gid;
+                }
                 _ => entry.node = Node::File(Vec::new()),
             }
         }
@@ -1128,6 +1137,28 @@ mod tests {
         assert_eq!((link.nlink, file.nlink), (2, 2));
         assert!(link.data.is_empty());
         assert_eq!(file.data, b"payload");
+    }
+
+    #[test]
+    fn link_follows_the_owner_of_a_file_that_replaced_its_target() {
+        // "f" (uid 32), its link "l", then "f" again with uid 0: the later
+        // "f" wins, and "l" names the same inode, so it takes uid 0 too.
+        let mut raw = Vec::new();
+        let file = FileType::Regular.mode_bits() | 0o644;
+        push_entry(&mut raw, "f", 7, file, 32, 0, 2, 0, (0, 0), b"one").unwrap();
+        push_entry(&mut raw, "l", 7, file, 32, 0, 2, 0, (0, 0), b"").unwrap();
+        push_entry(&mut raw, "f", 7, file, 0, 0, 2, 0, (0, 0), b"two").unwrap();
+        push_entry(&mut raw, TRAILER, 0, 0, 0, 0, 1, 0, (0, 0), &[]).unwrap();
+        let entries = to_new_entries(&read(&raw).unwrap().entries).unwrap();
+        let owners: Vec<_> = entries.iter().map(|e| (e.path.as_str(), e.uid)).collect();
+        assert_eq!(owners, [("f", 0), ("l", 0)]);
+
+        let opts = WriteOptions {
+            owner: None,
+            ..WriteOptions::default()
+        };
+        let again = read(&write(&entries, &opts).unwrap()).unwrap();
+        assert_eq!(to_new_entries(&again.entries).unwrap(), entries);
     }
 
     #[test]
