@@ -2,8 +2,10 @@
 //! checks the fuzz targets run (fuzz/checks/*.rs), so a fixed bug stays fixed
 //! in every `cargo nextest run`, without cargo-fuzz or a nightly toolchain.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+#[path = "../../fuzz/replay.rs"]
+mod replay;
+
+use replay::replay;
 
 #[path = "../../fuzz/checks/bootimg_parse.rs"]
 mod bootimg_parse;
@@ -23,38 +25,6 @@ mod sparse_decode;
 mod tar_read;
 #[path = "../../fuzz/checks/vendor_boot_parse.rs"]
 mod vendor_boot_parse;
-
-/// Runs `check` on every file of fuzz/seeds/<target> and
-/// fuzz/regressions/<target>; fails naming each input that panicked.
-fn replay(target: &str, check: fn(&[u8])) {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut inputs: Vec<PathBuf> = Vec::new();
-    for dir in ["seeds", "regressions"] {
-        let Ok(listing) = std::fs::read_dir(fuzz.join(dir).join(target)) else {
-            continue;
-        };
-        inputs.extend(listing.map(|e| e.expect("directory entry").path()));
-    }
-    inputs.sort();
-    assert!(
-        !inputs.is_empty(),
-        "no seeds for fuzz target {target} under {}",
-        fuzz.display()
-    );
-
-    let failed: Vec<String> = inputs
-        .iter()
-        .filter(|path| {
-            let data = std::fs::read(path).expect("read fuzz input");
-            catch_unwind(AssertUnwindSafe(|| check(&data))).is_err()
-        })
-        .map(|path| path.display().to_string())
-        .collect();
-    assert!(
-        failed.is_empty(),
-        "{target}: these inputs fail the check: {failed:#?}"
-    );
-}
 
 #[test]
 fn cpio_read_seeds_and_regressions_pass_the_fuzz_check() {
@@ -99,4 +69,30 @@ fn ext4_read_seeds_and_regressions_pass_the_fuzz_check() {
 #[test]
 fn tar_read_seeds_and_regressions_pass_the_fuzz_check() {
     replay("tar_read", tar_read::check);
+}
+
+/// A fuzz target whose inputs nobody replays would let a fixed bug come back
+/// unnoticed: every target under fuzz/fuzz_targets must be replayed by one of
+/// the crates' fuzz_replay tests.
+#[test]
+fn every_fuzz_target_is_replayed_by_some_crate() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let replays: String = ["kir-core", "lava-job", "build-plan", "testplan-core"]
+        .iter()
+        .filter_map(|c| std::fs::read_to_string(root.join(c).join("tests/fuzz_replay.rs")).ok())
+        .collect();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root.join("fuzz/fuzz_targets")).expect("fuzz/fuzz_targets") {
+        let path = entry.expect("directory entry").path();
+        let Some(target) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if !replays.contains(&format!("replay(\"{target}\"")) {
+            missing.push(target.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "fuzz targets never replayed: {missing:?}"
+    );
 }
