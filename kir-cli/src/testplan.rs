@@ -2,21 +2,21 @@
 //!
 //! Same options, meaning and exit statuses as the Python tool, plus
 //! `--template-path` (which the Python tool parses and ignores) pointing at a
-//! template tree, and `--output DIR` for where jobs are written.
+//! template tree (default: the project's templates, compiled in), `--output
+//! DIR` for where jobs are written, and `--batch FILE` to render many command
+//! lines' jobs in one process.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{ArgAction, Args, Subcommand};
-use testplan_core::render::{
-    JobRequest, Overlay, TreePaths, render_matrix_with, resolve_dir, test_plan_tests,
-};
+use clap::{ArgAction, Args, Parser, Subcommand};
+use testplan_core::bundled::is_bundled;
+use testplan_core::render::{JobOutcome, JobRequest, MatrixSpec, Overlay, render_matrix_with};
 use testplan_core::squad::SquadOptions;
-use testplan_core::vars::{merge_files, missing_variables, resolve_variables_path};
+use testplan_core::vars::missing_variables;
 
 /// lava-test-plans' version this command follows.
 const LAVA_TEST_PLANS_VERSION: &str = "3.2.0";
@@ -72,7 +72,7 @@ pub struct LavaTestPlans {
     lava_token: Option<String>,
 
     /// Variable files (ConfigObj ini or YAML), merged left to right.
-    #[arg(long, required_unless_present = "version", num_args = 1..)]
+    #[arg(long, required_unless_present_any = ["version", "batch"], num_args = 1..)]
     variables: Vec<PathBuf>,
     /// KEY=VALUE pairs applied after the variable files.
     #[arg(long, num_args = 1..)]
@@ -81,7 +81,7 @@ pub struct LavaTestPlans {
     #[arg(long)]
     validate_variables: bool,
     /// Device type (template name in the device directory).
-    #[arg(long, required_unless_present = "version")]
+    #[arg(long, required_unless_present_any = ["version", "batch"])]
     device_type: Option<String>,
     /// Root of a lava-test-plans template tree (the folder holding
     /// master.jinja2, devices/, testcases/, testplans/); default: the bundled tree.
@@ -117,11 +117,20 @@ pub struct LavaTestPlans {
     /// Write jobs to DIR/<device_type>/<test file name>.
     #[arg(long, value_name = "DIR")]
     output: Option<PathBuf>,
+    /// Run many command lines in one process: each non-empty line of FILE (not
+    /// starting with #) holds options, split at whitespace (no quoting), that
+    /// follow this command line's own. All jobs render in one parallel pass;
+    /// the exit status is 1 if any line fails.
+    #[arg(long, value_name = "FILE")]
+    batch: Option<PathBuf>,
 }
 
 pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
     match cmd {
-        Cmd::LavaTestPlans(args) => lava_test_plans(*args),
+        Cmd::LavaTestPlans(args) => {
+            let argv: Vec<String> = std::env::args().skip(1).collect();
+            lava_test_plans(*args, &argv)
+        }
     }
 }
 
@@ -143,36 +152,127 @@ impl Log {
     }
 }
 
-fn lava_test_plans(args: LavaTestPlans) -> anyhow::Result<ExitCode> {
+/// One command line's jobs, ready to render, and what to do with them after.
+struct Group {
+    log: Log,
+    requests: Vec<JobRequest>,
+    out_dir: Option<PathBuf>,
+    dry_run: bool,
+    squad: SquadOptions,
+    qa_token: Option<String>,
+}
+
+/// A command line either ends before rendering (version, validation, refused
+/// options) or yields a group of jobs.
+enum Prepared {
+    Exit(ExitCode),
+    Run(Box<Group>),
+}
+
+/// The command-line options of one `--batch` line, read as `kir lava-test-plans`
+/// reads its own.
+#[derive(Parser)]
+#[command(no_binary_name = true, args_override_self = true)]
+struct BatchLine {
+    #[command(flatten)]
+    args: LavaTestPlans,
+}
+
+fn lava_test_plans(args: LavaTestPlans, argv: &[String]) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("current directory")?;
+    let Some(batch) = &args.batch else {
+        let groups = match prepare(&args, &argv_overlays(argv), &cwd)? {
+            Prepared::Exit(code) => return Ok(code),
+            Prepared::Run(group) => vec![*group],
+        };
+        return Ok(render_groups(groups, args.test_lava_validity));
+    };
+
+    // Batch: each line's options follow the command line's own (without --batch),
+    // so a later value replaces an earlier one and lists are the line's.
+    let text = std::fs::read_to_string(cwd.join(batch))
+        .with_context(|| format!("reading {}", batch.display()))?;
+    let common = argv_without_batch(argv);
+    let mut groups = Vec::new();
+    let mut status = ExitCode::SUCCESS;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut tokens = common.clone();
+        tokens.extend(line.split_whitespace().map(str::to_string));
+        let parsed = BatchLine::try_parse_from(&tokens)
+            .with_context(|| format!("{}, line {}", batch.display(), n + 1))?;
+        match prepare(&parsed.args, &argv_overlays(&tokens), &cwd)? {
+            Prepared::Exit(code) if code == ExitCode::SUCCESS => {}
+            Prepared::Exit(code) => status = code,
+            Prepared::Run(group) => groups.push(*group),
+        }
+    }
+    let rendered = render_groups(groups, args.test_lava_validity);
+    Ok(if status == ExitCode::SUCCESS {
+        rendered
+    } else {
+        status
+    })
+}
+
+/// The `lava-test-plans` options of the command line without `--batch FILE`.
+fn argv_without_batch(argv: &[String]) -> Vec<String> {
+    let start = argv
+        .iter()
+        .position(|a| a == "lava-test-plans")
+        .map_or(0, |i| i + 1);
+    let mut out = Vec::new();
+    let mut rest = argv[start.min(argv.len())..].iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--batch" {
+            rest.next();
+        } else if !arg.starts_with("--batch=") {
+            out.push(arg.clone());
+        }
+    }
+    out
+}
+
+fn argv_overlays(argv: &[String]) -> Vec<Overlay> {
+    overlay_groups(argv.iter().cloned())
+}
+
+/// Everything the Python tool does before rendering: paths, variables,
+/// `--validate-variables`, option checks, the test list.
+fn prepare(args: &LavaTestPlans, overlays: &[Overlay], cwd: &Path) -> anyhow::Result<Prepared> {
     if args.version {
         println!("lava-test-plans, {LAVA_TEST_PLANS_VERSION}");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Prepared::Exit(ExitCode::SUCCESS));
     }
     let log = Log {
         level: args.verbose,
     };
-    let device_type = args.device_type.clone().unwrap_or_default();
-    let cwd = std::env::current_dir().context("current directory")?;
-    let package = args
-        .template_path
-        .clone()
-        .map(|p| cwd.join(p))
-        .unwrap_or_else(|| PathBuf::from(testplan_core::BUNDLED_TEMPLATES));
-    let dir = |given: &Option<PathBuf>, default: &str| match given {
-        Some(p) => resolve_dir(&cwd, &package, p),
-        None => package.join(default),
+    let Some(device_type) = args.device_type.clone() else {
+        log.error("the following arguments are required: --device-type");
+        return Ok(Prepared::Exit(ExitCode::from(2)));
     };
-    let mut paths = TreePaths::new(&package);
-    paths.testplans = dir(&args.testplan_path, "testplans");
-    paths.testcases = dir(&args.testcase_path, "testcases");
-    paths.devices = dir(&args.testplan_device_path, "devices");
-
-    let var_files: Vec<PathBuf> = args
-        .variables
-        .iter()
-        .map(|v| resolve_variables_path(&cwd, &package, v))
-        .collect();
-    let variables = merge_files(&var_files, &args.overwrite_variables)?;
+    if args.variables.is_empty() {
+        log.error("the following arguments are required: --variables");
+        return Ok(Prepared::Exit(ExitCode::from(2)));
+    }
+    let spec = MatrixSpec {
+        template_path: args.template_path.clone(),
+        testplan_path: args.testplan_path.clone(),
+        testcase_path: args.testcase_path.clone(),
+        testplan_device_path: args.testplan_device_path.clone(),
+        device_types: vec![device_type.clone()],
+        tests: args.test_case.clone(),
+        test_plans: args.test_plan.clone(),
+        variable_sets: vec![args.variables.clone()],
+        overwrite_variables: args.overwrite_variables.clone(),
+        overlays: overlays.to_vec(),
+    };
+    let paths = spec.tree(cwd);
+    let variables = spec.variables(cwd, &paths)?.into_iter().next();
+    let variables = variables.unwrap_or_default();
 
     if args.validate_variables {
         let missing = missing_variables(&paths.devices, &device_type, &variables)?;
@@ -181,10 +281,10 @@ fn lava_test_plans(args: LavaTestPlans) -> anyhow::Result<ExitCode> {
                 "Mandatory variables missing: {}",
                 missing.join(", ")
             ));
-            return Ok(ExitCode::from(1));
+            return Ok(Prepared::Exit(ExitCode::from(1)));
         }
         if args.lava_token.is_none() && args.qa_token.is_none() {
-            return Ok(ExitCode::SUCCESS);
+            return Ok(Prepared::Exit(ExitCode::SUCCESS));
         }
     }
 
@@ -200,49 +300,76 @@ fn lava_test_plans(args: LavaTestPlans) -> anyhow::Result<ExitCode> {
     };
     if squad.project.contains('/') {
         log.error("--qa-server-project can not contain a slash in the name");
-        return Ok(ExitCode::from(1));
+        return Ok(Prepared::Exit(ExitCode::from(1)));
     }
     if args.qa_token.is_none() && args.lava_token.is_none() && !args.dry_run {
         log.error("QA_REPORTS_TOKEN and LAVA_TOKEN are missing");
-        return Ok(ExitCode::from(1));
+        return Ok(Prepared::Exit(ExitCode::from(1)));
     }
 
-    let tests = collect_tests(&args, &paths)?;
+    let tests = spec.test_names(&paths)?;
     if tests.is_empty() {
         log.error("No tests matched the given criteria.");
-        return Ok(ExitCode::from(1));
+        return Ok(Prepared::Exit(ExitCode::from(1)));
     }
 
-    let overlays = overlay_groups(std::env::args().skip(1));
-    debug_assert_eq!(
-        overlays
-            .iter()
-            .map(|o| 1 + usize::from(o.path_given))
-            .sum::<usize>(),
-        args.overlays.len()
-    );
-    let overlays: Vec<Overlay> = overlays.into_iter().map(|o| o.overlay).collect();
-    let variables = Arc::new(variables);
     let requests: Vec<JobRequest> = tests
         .iter()
         .map(|test| JobRequest {
             device_type: device_type.clone(),
             test: test.clone(),
             variables: Arc::clone(&variables),
-            overlays: overlays.clone(),
+            overlays: overlays.to_vec(),
             paths: paths.clone(),
         })
         .collect();
-    let validate = args
-        .test_lava_validity
-        .then(lava_job::validate::Options::default);
-    let outcomes = render_matrix_with(&requests, validate.as_ref());
-
+    // The Python tool writes to tmp/ beside its package directory; for the
+    // compiled-in templates that is tmp/ in the working directory.
     let out_dir = match (&args.output, args.dry_run) {
         (Some(dir), _) => Some(cwd.join(dir)),
-        (None, true) => Some(package.join("..").join("tmp")),
+        (None, true) if is_bundled(&paths.package) => Some(cwd.join("tmp")),
+        (None, true) => Some(paths.package.join("..").join("tmp")),
         (None, false) => None,
     };
+    Ok(Prepared::Run(Box::new(Group {
+        log,
+        requests,
+        out_dir,
+        dry_run: args.dry_run,
+        squad,
+        qa_token: args.qa_token.clone(),
+    })))
+}
+
+/// Renders the jobs of all groups in one parallel call, then writes, checks and
+/// submits each group's jobs. The status is 1 if any group failed.
+fn render_groups(mut groups: Vec<Group>, validate: bool) -> ExitCode {
+    let sizes: Vec<usize> = groups.iter().map(|g| g.requests.len()).collect();
+    let requests: Vec<JobRequest> = groups
+        .iter_mut()
+        .flat_map(|g| std::mem::take(&mut g.requests))
+        .collect();
+    let validate = validate.then(lava_job::validate::Options::default);
+    let mut outcomes = render_matrix_with(&requests, validate.as_ref()).into_iter();
+    let mut failed = false;
+    for (group, size) in groups.iter().zip(sizes) {
+        let outcomes: Vec<JobOutcome> = outcomes.by_ref().take(size).collect();
+        match finish(group, outcomes) {
+            Ok(true) => {}
+            Ok(false) => failed = true,
+            Err(err) => {
+                group.log.error(&format!("{err:#}"));
+                failed = true;
+            }
+        }
+    }
+    ExitCode::from(u8::from(failed))
+}
+
+/// Writes a group's jobs, reports failures and validation issues, and submits
+/// the jobs to SQUAD when not a dry run. Returns whether everything succeeded.
+fn finish(group: &Group, outcomes: Vec<JobOutcome>) -> anyhow::Result<bool> {
+    let log = &group.log;
     let mut failed = false;
     let mut jobs = Vec::new();
     for outcome in outcomes {
@@ -265,7 +392,7 @@ fn lava_test_plans(args: LavaTestPlans) -> anyhow::Result<ExitCode> {
                 failed = true;
             }
         }
-        if let Some(dir) = &out_dir {
+        if let Some(dir) = &group.out_dir {
             let path = dir.join(job.output_path());
             write_atomically(&path, job.yaml.as_bytes())?;
             log.info(&path.display().to_string());
@@ -273,35 +400,30 @@ fn lava_test_plans(args: LavaTestPlans) -> anyhow::Result<ExitCode> {
         jobs.push(job);
     }
 
-    if args.dry_run {
-        return Ok(ExitCode::from(u8::from(failed)));
+    if group.dry_run {
+        return Ok(!failed);
     }
-    if let Err(e) = squad.check() {
+    if let Err(e) = group.squad.check() {
         log.error(&e.to_string());
         failed = true;
     }
     if failed {
-        return Ok(ExitCode::from(1));
+        return Ok(false);
     }
-    if let Some(token) = &args.qa_token {
+    if let Some(token) = &group.qa_token {
         for job in &jobs {
-            submit(&squad, token, &job.device_type, &job.yaml, &log);
+            submit(&group.squad, token, &job.device_type, &job.yaml, log);
         }
     }
     // Direct submission to LAVA with --lava-token is a no-op in the Python tool too.
-    Ok(ExitCode::SUCCESS)
-}
-
-struct OverlayArg {
-    overlay: Overlay,
-    path_given: bool,
+    Ok(true)
 }
 
 /// `--overlay URL [PATH]` occurrences from the command line. clap checks the
 /// arity (1 or 2 values, as the Python tool does); the grouping of values into
 /// occurrences is read back from the arguments, each occurrence taking the
 /// values up to the next option.
-fn overlay_groups(argv: impl Iterator<Item = String>) -> Vec<OverlayArg> {
+fn overlay_groups(argv: impl Iterator<Item = String>) -> Vec<Overlay> {
     let argv: Vec<String> = argv.collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -320,26 +442,10 @@ fn overlay_groups(argv: impl Iterator<Item = String>) -> Vec<OverlayArg> {
         }
         let mut values = values.into_iter();
         let url = values.next().unwrap_or_default();
-        let path = values.next();
-        out.push(OverlayArg {
-            path_given: path.is_some(),
-            overlay: Overlay {
-                url,
-                path: path.unwrap_or_else(|| "/".into()),
-            },
-        });
+        let path = values.next().unwrap_or_else(|| "/".into());
+        out.push(Overlay { url, path });
     }
     out
-}
-
-/// Test names from the plans, then the test cases; each name once, sorted.
-fn collect_tests(args: &LavaTestPlans, paths: &TreePaths) -> anyhow::Result<Vec<String>> {
-    let mut tests = BTreeSet::new();
-    for plan in &args.test_plan {
-        tests.extend(test_plan_tests(&paths.testplans.join(plan))?);
-    }
-    tests.extend(args.test_case.iter().cloned());
-    Ok(tests.into_iter().collect())
 }
 
 /// Writes through a temporary file in the target directory, then renames it into place.

@@ -385,3 +385,104 @@ fn jobs_are_submitted_to_squad_with_token_and_backend() {
         ["kir-example-42-boot", "kir-example-42-ltp-syscalls"]
     );
 }
+
+#[test]
+fn compiled_in_templates_work_from_any_directory_without_template_path() {
+    let cwd = tempfile::tempdir().unwrap();
+    // variables.ini is not in the working directory: it is read from the
+    // compiled-in tree, as the Python tool reads it from its package.
+    let run = kir(
+        &[
+            "--variables",
+            "variables.ini",
+            "--device-type",
+            "dragonboard-845c",
+            "--test-plan",
+            "smoke",
+            "--dry-run",
+        ],
+        cwd.path(),
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for test in ["boot.yaml", "ltp-syscalls.yaml"] {
+        let job =
+            std::fs::read_to_string(cwd.path().join("tmp/dragonboard-845c").join(test)).unwrap();
+        assert!(job.contains("to: fastboot"), "{job}");
+    }
+    let run = kir(
+        &[
+            "--variables",
+            "variables.ini",
+            "--device-type",
+            "qemu-arm64",
+            "--validate-variables",
+        ],
+        cwd.path(),
+    );
+    assert_eq!(run.status.code(), Some(0));
+}
+
+#[test]
+fn batch_renders_every_line_and_reports_a_failing_one() {
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cwd.path().join("groups.txt"),
+        "# one group per line\n\
+         --device-type qemu-arm64 --test-plan smoke\n\
+         \n\
+         --device-type dragonboard-845c --test-case boot.yaml missing.yaml\n\
+         --device-type dragonboard-845c --test-case ltp-syscalls.yaml --overwrite-variables BUILD_NUMBER=4242\n",
+    )
+    .unwrap();
+    let run = kir(
+        &[
+            "--variables",
+            "variables.ini",
+            "--dry-run",
+            "--output",
+            "jobs",
+            "--batch",
+            "groups.txt",
+        ],
+        cwd.path(),
+    );
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("dragonboard-845c/missing.yaml: template \"missing.yaml\" not found"),
+        "{err}"
+    );
+    let jobs = cwd.path().join("jobs");
+    for job in [
+        "qemu-arm64/boot.yaml",
+        "qemu-arm64/ltp-syscalls.yaml",
+        "dragonboard-845c/boot.yaml",
+        "dragonboard-845c/ltp-syscalls.yaml",
+    ] {
+        assert!(jobs.join(job).is_file(), "{job} not written; {err}");
+    }
+    let tagged = std::fs::read_to_string(jobs.join("dragonboard-845c/ltp-syscalls.yaml")).unwrap();
+    assert!(tagged.contains("4242"), "{tagged}");
+
+    std::fs::write(
+        cwd.path().join("bad.txt"),
+        "--device-type qemu-arm64 --bogus\n",
+    )
+    .unwrap();
+    let run = kir(
+        &[
+            "--variables",
+            "variables.ini",
+            "--dry-run",
+            "--batch",
+            "bad.txt",
+        ],
+        cwd.path(),
+    );
+    assert_ne!(run.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("bad.txt, line 1"));
+}

@@ -42,7 +42,7 @@ impl SearchPath {
         self.0
             .iter()
             .map(|dir| dir.join(&relative))
-            .find(|p| p.is_file())
+            .find(|p| crate::bundled::is_file(p))
     }
 
     /// The search path as `dir1:dir2:...`, for messages.
@@ -101,17 +101,17 @@ const MAX_LINK_STUBS: usize = 8;
 /// read as that file.
 pub fn read_following_link_stubs(path: &std::path::Path) -> std::io::Result<String> {
     let mut current = path.to_path_buf();
-    let mut text = std::fs::read_to_string(&current)?;
+    let mut text = crate::bundled::read_to_string(&current)?;
     for _ in 0..MAX_LINK_STUBS {
         match link_stub_target(&current, &text) {
             Some(target) => {
-                text = std::fs::read_to_string(&target)?;
+                text = crate::bundled::read_to_string(&target)?;
                 current = target;
             }
-            None => return Ok(text),
+            None => return Ok(text.into_owned()),
         }
     }
-    Ok(text)
+    Ok(text.into_owned())
 }
 
 fn link_stub_target(path: &std::path::Path, text: &str) -> Option<PathBuf> {
@@ -125,7 +125,7 @@ fn link_stub_target(path: &std::path::Path, text: &str) -> Option<PathBuf> {
         return None;
     }
     let target = path.parent()?.join(text);
-    target.is_file().then_some(target)
+    crate::bundled::is_file(&target).then_some(target)
 }
 
 /// The `compression(path)` global: `(format, compression)` chosen by file suffix.

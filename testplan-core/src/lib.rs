@@ -6,12 +6,13 @@
 //! output as the Python tool, one job or a whole matrix at a time.
 //!
 //! Modules: [`vars`] (ini and YAML variable files, merged as the Python tool
-//! merges them), [`engine`] (minijinja set up like lava-test-plans' Jinja2
+//! merges them), [`bundled`] (the project's own templates, compiled in), [`engine`] (minijinja set up like lava-test-plans' Jinja2
 //! environment), [`render`] (jobs and matrices), [`squad`] (submission requests), [`testdef`]
 //! (Linaro test-definitions and test plans).
 
 mod error;
 
+pub mod bundled;
 pub mod engine;
 pub mod render;
 pub mod squad;
@@ -20,12 +21,11 @@ pub mod vars;
 
 pub use error::{Error, Result};
 pub use render::{
-    Job, JobOutcome, JobRequest, Matrix, Overlay, Renderer, TreePaths, render_matrix,
+    Job, JobOutcome, JobRequest, Matrix, MatrixSpec, Overlay, Renderer, TreePaths, render_matrix,
 };
 pub use vars::Variables;
 
 /// The project's own small template tree (a QEMU arm64 and a fastboot board, a
-/// boot and an LTP test), used when no `--template-path` is given.
-// Limitation: this is the source checkout's path; a binary moved elsewhere
-// needs `--template-path`.
-pub const BUNDLED_TEMPLATES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+/// boot and an LTP test), compiled in and used when no `--template-path` is
+/// given: the virtual directory [`bundled::ROOT`].
+pub const BUNDLED_TEMPLATES: &str = bundled::ROOT;

@@ -44,6 +44,35 @@ impl TreePaths {
         }
     }
 
+    /// The project's own templates, compiled in (see [`crate::bundled`]).
+    pub fn bundled() -> Self {
+        TreePaths::new(crate::bundled::ROOT)
+    }
+
+    /// The directories as the Python tool's options give them: `package` (`None`:
+    /// the bundled tree) relative to `cwd`, and each of test plans, test cases and
+    /// devices either its default under the package or resolved with
+    /// [`resolve_dir`].
+    pub fn resolve(
+        cwd: &Path,
+        package: Option<&Path>,
+        testplans: Option<&Path>,
+        testcases: Option<&Path>,
+        devices: Option<&Path>,
+    ) -> Self {
+        let package = package.map_or_else(|| PathBuf::from(crate::bundled::ROOT), |p| cwd.join(p));
+        let dir = |given: Option<&Path>, default: &str| match given {
+            Some(p) => resolve_dir(cwd, &package, p),
+            None => package.join(default),
+        };
+        TreePaths {
+            testplans: dir(testplans, "testplans"),
+            testcases: dir(testcases, "testcases"),
+            devices: dir(devices, "devices"),
+            package,
+        }
+    }
+
     /// The loader's search path: package, test plans, test cases, devices.
     pub fn search_path(&self) -> SearchPath {
         SearchPath(vec![
@@ -63,7 +92,7 @@ pub fn resolve_dir(cwd: &Path, package: &Path, path: &Path) -> PathBuf {
         return path.to_path_buf();
     }
     let direct = cwd.join(path);
-    if direct.is_dir() {
+    if crate::bundled::is_dir(&direct) {
         direct
     } else {
         package.join(path)
@@ -74,15 +103,8 @@ pub fn resolve_dir(cwd: &Path, package: &Path, path: &Path) -> PathBuf {
 /// entries (not recursive), sorted. Each name is then looked up through the
 /// search path, so a plan only selects test cases.
 pub fn test_plan_tests(plan_dir: &Path) -> Result<Vec<String>> {
-    let entries = std::fs::read_dir(plan_dir).map_err(|e| Error::io(plan_dir, &e))?;
-    let mut names = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(plan_dir, &e))?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".yaml") {
-            names.push(name);
-        }
-    }
+    let mut names = crate::bundled::file_names(plan_dir).map_err(|e| Error::io(plan_dir, &e))?;
+    names.retain(|name| name.ends_with(".yaml"));
     names.sort();
     Ok(names)
 }
@@ -436,5 +458,120 @@ impl Matrix {
     /// Renders the whole matrix in parallel.
     pub fn render(&self) -> Vec<JobOutcome> {
         render_matrix(&self.requests())
+    }
+}
+
+/// A matrix described the way the command line describes a group of jobs,
+/// widened to several device types and variable sets: names and paths, resolved
+/// with the Python tool's rules against a working directory. This is what the
+/// Python and C bindings take.
+#[derive(Debug, Clone, Default)]
+pub struct MatrixSpec {
+    /// Root of a template tree (`--template-path`); `None`: the bundled tree.
+    pub template_path: Option<PathBuf>,
+    /// `--testplan-path`.
+    pub testplan_path: Option<PathBuf>,
+    /// `--testcase-path`.
+    pub testcase_path: Option<PathBuf>,
+    /// `--testplan-device-path`.
+    pub testplan_device_path: Option<PathBuf>,
+    /// Device types (`--device-type`), one or more.
+    pub device_types: Vec<String>,
+    /// Test case template names (`--test-case`).
+    pub tests: Vec<String>,
+    /// Test plan directories (`--test-plan`); each selects its `*.yaml` names.
+    pub test_plans: Vec<String>,
+    /// Variable sets, each a list of files merged left to right (`--variables`);
+    /// none means one empty set.
+    pub variable_sets: Vec<Vec<PathBuf>>,
+    /// `KEY=VALUE` items applied to every set (`--overwrite-variables`).
+    pub overwrite_variables: Vec<String>,
+    /// Overlays given to every job (`--overlay`).
+    pub overlays: Vec<Overlay>,
+}
+
+impl MatrixSpec {
+    /// The template directories, resolved against `cwd`.
+    pub fn tree(&self, cwd: &Path) -> TreePaths {
+        TreePaths::resolve(
+            cwd,
+            self.template_path.as_deref(),
+            self.testplan_path.as_deref(),
+            self.testcase_path.as_deref(),
+            self.testplan_device_path.as_deref(),
+        )
+    }
+
+    /// The test names: every plan's tests and the test cases, each once, sorted
+    /// (the order the Python tool renders them in).
+    pub fn test_names(&self, tree: &TreePaths) -> Result<Vec<String>> {
+        let mut tests = std::collections::BTreeSet::new();
+        for plan in &self.test_plans {
+            tests.extend(test_plan_tests(&tree.testplans.join(plan))?);
+        }
+        tests.extend(self.tests.iter().cloned());
+        Ok(tests.into_iter().collect())
+    }
+
+    /// The merged variables of each set (files resolved with the Python tool's
+    /// rule, then the overrides).
+    pub fn variables(&self, cwd: &Path, tree: &TreePaths) -> Result<Vec<Arc<Variables>>> {
+        let empty = [Vec::new()];
+        let sets = if self.variable_sets.is_empty() {
+            &empty[..]
+        } else {
+            &self.variable_sets[..]
+        };
+        sets.iter()
+            .map(|files| {
+                let paths: Vec<PathBuf> = files
+                    .iter()
+                    .map(|f| crate::vars::resolve_variables_path(cwd, &tree.package, f))
+                    .collect();
+                crate::vars::merge_files(&paths, &self.overwrite_variables).map(Arc::new)
+            })
+            .collect()
+    }
+
+    /// Every job of the matrix, device-major, then test, then variable set.
+    /// Fails before rendering anything when a variables file or a test plan
+    /// cannot be read, or when there is no device type or no test.
+    pub fn requests(&self, cwd: &Path) -> Result<Vec<JobRequest>> {
+        if self.device_types.is_empty() {
+            return Err(Error::InvalidArgument("no device type given".into()));
+        }
+        let tree = self.tree(cwd);
+        let tests = self.test_names(&tree)?;
+        if tests.is_empty() {
+            return Err(Error::InvalidArgument(
+                "no tests matched the given criteria".into(),
+            ));
+        }
+        let variables = self.variables(cwd, &tree)?;
+        let mut out = Vec::with_capacity(self.device_types.len() * tests.len() * variables.len());
+        for device_type in &self.device_types {
+            for test in &tests {
+                for vars in &variables {
+                    out.push(JobRequest {
+                        device_type: device_type.clone(),
+                        test: test.clone(),
+                        variables: Arc::clone(vars),
+                        overlays: self.overlays.clone(),
+                        paths: tree.clone(),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Renders the whole matrix in parallel ([`render_matrix_with`]); outcomes in
+    /// [`MatrixSpec::requests`] order.
+    pub fn render(
+        &self,
+        cwd: &Path,
+        validate: Option<&lava_job::validate::Options>,
+    ) -> Result<Vec<JobOutcome>> {
+        Ok(render_matrix_with(&self.requests(cwd)?, validate))
     }
 }

@@ -46,14 +46,14 @@ struct IniSection {
 ///
 /// A missing file is an error (ConfigObj would silently read nothing).
 pub fn load_variables(path: &Path) -> Result<Variables> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    let bytes = crate::bundled::read(path).map_err(|e| Error::io(path, &e))?;
     let file = path.display().to_string();
-    let text = String::from_utf8(bytes).map_err(|e| Error::Variables {
+    let text = std::str::from_utf8(&bytes).map_err(|e| Error::Variables {
         file: file.clone(),
         line: 0,
-        reason: format!("not UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+        reason: format!("not UTF-8 (byte {})", e.valid_up_to()),
     })?;
-    parse_variables(&text, &file)
+    parse_variables(text, &file)
 }
 
 /// Parses variables text the way lava-test-plans does: ini, then YAML.
@@ -588,7 +588,7 @@ pub fn apply_overrides(vars: &mut Variables, items: &[String]) -> Result<()> {
 /// `cwd`, otherwise relative to the template tree (the Python tool's rule).
 pub fn resolve_variables_path(cwd: &Path, tree_root: &Path, path: &Path) -> std::path::PathBuf {
     let direct = cwd.join(path);
-    if direct.exists() {
+    if crate::bundled::is_file(&direct) || crate::bundled::is_dir(&direct) {
         direct
     } else {
         tree_root.join(path)
@@ -615,7 +615,7 @@ pub fn missing_variables(
     let reference = device_dir
         .join("variables")
         .join(format!("{device_type}.yaml"));
-    let text = std::fs::read_to_string(&reference).map_err(|e| Error::io(&reference, &e))?;
+    let text = crate::bundled::read_to_string(&reference).map_err(|e| Error::io(&reference, &e))?;
     let wanted = parse_yaml(&text, &reference.display().to_string())?;
     let mut missing: Vec<String> = wanted
         .keys()
