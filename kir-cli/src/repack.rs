@@ -5,8 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use kir_core::ext4::Options;
 use kir_core::repack::{self, RepackInputs, RepackOptions};
+use kir_core::rootfs::{self, BoardRootfsRequest, ResizeRequest, RootfsBoard};
 use kir_core::{cpio, fetch, recipe};
+
+use crate::rootfs::{Inputs, extra_size_kib};
 
 #[derive(Subcommand)]
 pub enum Cmd {
@@ -21,7 +25,8 @@ pub enum Cmd {
 #[derive(Args)]
 pub struct RepackBootArgs {
     /// Board recipe: dragonboard-410c, dragonboard-845c, qrb5165-rb5, e850-96,
-    /// gs101-oriole, or a <name>.toml in --recipes-dir.
+    /// gs101-oriole, or a <name>.toml in --recipes-dir; or a rootfs target,
+    /// am57xx-evm or hikey (kernel and DTB go into the -f rootfs' /boot).
     #[arg(short = 't', long = "target", required_unless_present = "list_targets")]
     target: Option<String>,
     /// Kernel: arm64 Image, ARM zImage or a gzip of one (path, file:// or http(s):// URL).
@@ -30,6 +35,10 @@ pub struct RepackBootArgs {
     /// Device tree blob (path or URL).
     #[arg(short = 'd', long = "dtb")]
     dtb: Option<String>,
+    /// Rootfs for am57xx-evm / hikey: .ext4 or .tar, plain or .gz/.xz/.zst
+    /// (path or URL). Env EXTRA_SIZE: free space to leave, in KiB (default 64000).
+    #[arg(short = 'f', long = "rootfs")]
+    rootfs: Option<String>,
     /// Initrd (cpio, optionally compressed; path or URL).
     #[arg(short = 'i', long = "initrd")]
     initrd: Option<String>,
@@ -45,10 +54,11 @@ pub struct RepackBootArgs {
     /// Exported root file system path for -n.
     #[arg(long, env = "NFS_ROOTFS")]
     nfs_rootfs: Option<String>,
-    /// Directory the modules go under in the ramdisk (recipe default: /usr).
+    /// Directory the modules go under in the ramdisk (recipe default: /usr),
+    /// or in the rootfs for am57xx-evm / hikey (default: /).
     #[arg(short = 'p', long = "modules-prefix")]
     modules_prefix: Option<String>,
-    /// Drop lib/modules from the initrd before adding the new modules (writes one merged archive).
+    /// Drop lib/modules from the initrd (or the rootfs) before adding the new modules.
     #[arg(short = 'c', long = "clear-modules")]
     clear_modules: bool,
     /// Write one merged ramdisk archive instead of appending the modules archive to the initrd.
@@ -98,11 +108,26 @@ fn repack_boot(args: RepackBootArgs) -> anyhow::Result<ExitCode> {
             let r = recipe::load(&name, recipes_dir)?;
             println!("{name:18} {}", r.description);
         }
+        for b in rootfs::ROOTFS_BOARDS {
+            println!(
+                "{:18} rootfs target: kernel as /boot/{}, DTB as /boot/{} in a sparse ext4",
+                b.name, b.kernel_name, b.dtb_name
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let (Some(target), Some(kernel)) = (args.target.as_deref(), args.kernel.as_deref()) else {
         anyhow::bail!("-t/--target and -k/--kernel are required");
     };
+    let recipe_known = recipe::list(recipes_dir)?.iter().any(|n| n == target);
+    if !recipe_known {
+        if let Ok(board) = rootfs::rootfs_board(target) {
+            return board_rootfs(board, kernel, &args);
+        }
+    }
+    if args.rootfs.is_some() {
+        anyhow::bail!("-f/--rootfs is only used by the rootfs targets (am57xx-evm, hikey)");
+    }
     let recipe = recipe::load(target, recipes_dir)?;
     let nfs = if args.nfs {
         let server = args
@@ -165,6 +190,60 @@ fn repack_boot(args: RepackBootArgs) -> anyhow::Result<ExitCode> {
     for path in paths {
         println!("{}", path.display());
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// am57xx-evm / hikey: no boot image; the kernel and DTB go into the
+/// rootfs' /boot with the names the board's bootloader loads, and the
+/// rootfs is re-imaged as a sparse ext4 (`<name>.img`).
+fn board_rootfs(
+    board: &RootfsBoard,
+    kernel: &str,
+    args: &RepackBootArgs,
+) -> anyhow::Result<ExitCode> {
+    let rootfs = args
+        .rootfs
+        .as_deref()
+        .with_context(|| format!("-t {} needs -f/--rootfs", board.name))?;
+    let dtb = args
+        .dtb
+        .as_deref()
+        .with_context(|| format!("-t {} needs -d/--dtb", board.name))?;
+    if args.initrd.is_some() || args.nfs {
+        anyhow::bail!(
+            "-i and -n are not used by the rootfs target {} (the kernel boots from the rootfs)",
+            board.name
+        );
+    }
+    std::fs::create_dir_all(&args.output_dir)
+        .with_context(|| format!("creating {}", args.output_dir.display()))?;
+    let mut inputs = Inputs::new(&args.output_dir);
+    let req = BoardRootfsRequest {
+        board: board.name.to_string(),
+        kernel: inputs.local(kernel)?,
+        dtb: inputs.local(dtb)?,
+        resize: ResizeRequest {
+            rootfs: inputs.local(rootfs)?,
+            overlay: args
+                .modules
+                .as_deref()
+                .map(|m| inputs.local(m))
+                .transpose()?,
+            modules_path: args.modules_prefix.clone().unwrap_or_else(|| "/".into()),
+            clear_modules: args.clear_modules,
+            sparse: true,
+            xz: false,
+            extra_size_kib: extra_size_kib()?,
+            ext4: Options::default(),
+            output_dir: args.output_dir.clone(),
+        },
+    };
+    let out = rootfs::board_rootfs(&req)?;
+    eprintln!(
+        "{}: /boot/{} and /boot/{} in a {}-byte ext4, written sparse",
+        board.name, board.kernel_name, board.dtb_name, out.info.size_bytes
+    );
+    println!("{}", out.image.display());
     Ok(ExitCode::SUCCESS)
 }
 

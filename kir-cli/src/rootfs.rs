@@ -80,21 +80,59 @@ impl From<ProfileArg> for Profile {
     }
 }
 
-/// A local path for an input: downloaded into `dir` when it is a URL.
-fn local_input(text: &str, dir: &Path, temps: &mut Vec<PathBuf>) -> anyhow::Result<PathBuf> {
-    match Source::parse(text)? {
-        Source::Path(p) => Ok(p),
-        source @ Source::Http(_) => {
-            let bytes = fetch::fetch(text)?;
-            let path = dir.join(format!(".{}.download.kir-tmp", source.file_name()));
-            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-            temps.push(path.clone());
-            Ok(path)
+/// Local paths for inputs given as paths or URLs. Downloads go to a
+/// temporary directory under the output directory, under their own file
+/// names (a kernel copied into /boot keeps its name), removed on drop.
+pub(crate) struct Inputs {
+    dir: PathBuf,
+    downloads: Option<tempfile::TempDir>,
+}
+
+impl Inputs {
+    pub(crate) fn new(dir: &Path) -> Self {
+        Inputs {
+            dir: dir.to_path_buf(),
+            downloads: None,
+        }
+    }
+
+    /// A local path for `text`: itself, or where it was downloaded.
+    pub(crate) fn local(&mut self, text: &str) -> anyhow::Result<PathBuf> {
+        match Source::parse(text)? {
+            Source::Path(p) => Ok(p),
+            source @ Source::Http(_) => {
+                let bytes = fetch::fetch(text)?;
+                let tmp = match &mut self.downloads {
+                    Some(t) => t,
+                    slot => slot.insert(
+                        tempfile::Builder::new()
+                            .prefix(".kir-download")
+                            .tempdir_in(&self.dir)
+                            .with_context(|| {
+                                format!("temporary directory in {}", self.dir.display())
+                            })?,
+                    ),
+                };
+                let sub = tmp
+                    .path()
+                    .join(format!("{}", std::fs::read_dir(tmp.path())?.count()));
+                std::fs::create_dir(&sub).with_context(|| format!("creating {}", sub.display()))?;
+                let name = source.file_name();
+                let name = if name.is_empty() {
+                    "download".into()
+                } else {
+                    name
+                };
+                let path = sub.join(name);
+                std::fs::write(&path, bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                Ok(path)
+            }
         }
     }
 }
 
-fn extra_size_kib() -> anyhow::Result<u64> {
+pub(crate) fn extra_size_kib() -> anyhow::Result<u64> {
     match std::env::var("EXTRA_SIZE") {
         Ok(v) if !v.trim().is_empty() => v
             .trim()
@@ -105,15 +143,6 @@ fn extra_size_kib() -> anyhow::Result<u64> {
 }
 
 pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
-    let mut temps = Vec::new();
-    let result = run_inner(cmd, &mut temps);
-    for t in temps {
-        let _ = std::fs::remove_file(t);
-    }
-    result
-}
-
-fn run_inner(cmd: Cmd, temps: &mut Vec<PathBuf>) -> anyhow::Result<ExitCode> {
     match cmd {
         Cmd::ResizeRootfs {
             rootfs,
@@ -128,10 +157,9 @@ fn run_inner(cmd: Cmd, temps: &mut Vec<PathBuf>) -> anyhow::Result<ExitCode> {
             if !output_dir.is_dir() {
                 bail!("--output-dir {}: not a directory", output_dir.display());
             }
-            let rootfs_path = local_input(&rootfs, &output_dir, temps)?;
-            let overlay = overlay
-                .map(|o| local_input(&o, &output_dir, temps))
-                .transpose()?;
+            let mut inputs = Inputs::new(&output_dir);
+            let rootfs_path = inputs.local(&rootfs)?;
+            let overlay = overlay.map(|o| inputs.local(&o)).transpose()?;
             let req = ResizeRequest {
                 rootfs: rootfs_path,
                 overlay,
@@ -172,8 +200,9 @@ fn run_inner(cmd: Cmd, temps: &mut Vec<PathBuf>) -> anyhow::Result<ExitCode> {
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."))
                 .to_path_buf();
-            let rootfs = local_input(&rootfs, &dir, temps)?;
-            let modules = modules.map(|m| local_input(&m, &dir, temps)).transpose()?;
+            let mut inputs = Inputs::new(&dir);
+            let rootfs = inputs.local(&rootfs)?;
+            let modules = modules.map(|m| inputs.local(&m)).transpose()?;
             let req = CreateRequest {
                 rootfs,
                 modules,
