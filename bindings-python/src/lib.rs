@@ -16,6 +16,7 @@ mod ext4;
 mod lava;
 mod repack;
 mod sparse;
+mod testplan;
 
 /// The native module.
 #[pymodule]
@@ -29,5 +30,6 @@ fn _kir(m: &Bound<'_, PyModule>) -> PyResult<()> {
     repack::register(m)?;
     buildplan::register(m)?;
     lava::register(m)?;
+    testplan::register(m)?;
     Ok(())
 }

@@ -94,7 +94,110 @@ pub enum Error {
     InvalidArgument(String),
 }
 
+/// An [`Error`] as plain fields, the form the Python and C bindings report
+/// (exception attributes, JSON objects). Fields that do not apply are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorDetail {
+    /// Which variant: `variables`, `override`, `template_not_found`,
+    /// `undefined`, `template`, `job_yaml`, `test_definition`, `io`,
+    /// `invalid_argument`.
+    pub kind: &'static str,
+    /// The undefined variable, or the `--overwrite-variables` item.
+    pub variable: Option<String>,
+    /// The template the error is in, or the template that was not found.
+    pub template: Option<String>,
+    /// The file or path (variables file, test definition, unreadable path).
+    pub file: Option<String>,
+    /// 1-based line (in the template, the variables file or the raw render).
+    pub line: Option<usize>,
+    /// 1-based column (rendered job YAML errors).
+    pub column: Option<usize>,
+    /// What is wrong, without the location.
+    pub reason: String,
+}
+
 impl Error {
+    /// The error as plain fields.
+    pub fn detail(&self) -> ErrorDetail {
+        let d = ErrorDetail::default;
+        match self {
+            Error::Variables { file, line, reason } => ErrorDetail {
+                kind: "variables",
+                file: Some(file.clone()),
+                line: Some(*line),
+                reason: reason.clone(),
+                ..d()
+            },
+            Error::Override { item, reason } => ErrorDetail {
+                kind: "override",
+                variable: Some(item.clone()),
+                reason: reason.clone(),
+                ..d()
+            },
+            Error::TemplateNotFound { name, search_path } => ErrorDetail {
+                kind: "template_not_found",
+                template: Some(name.clone()),
+                reason: format!("not found in {search_path}"),
+                ..d()
+            },
+            Error::Undefined {
+                variable,
+                template,
+                line,
+            } => ErrorDetail {
+                kind: "undefined",
+                variable: Some(variable.clone()),
+                template: Some(template.clone()),
+                line: Some(*line),
+                reason: format!("'{variable}' is undefined"),
+                ..d()
+            },
+            Error::Template {
+                template,
+                line,
+                reason,
+            } => ErrorDetail {
+                kind: "template",
+                template: Some(template.clone()),
+                line: Some(*line),
+                reason: reason.clone(),
+                ..d()
+            },
+            Error::JobYaml {
+                line,
+                column,
+                reason,
+            } => ErrorDetail {
+                kind: "job_yaml",
+                line: Some(*line),
+                column: Some(*column),
+                reason: reason.clone(),
+                ..d()
+            },
+            Error::TestDefinition {
+                file,
+                field,
+                reason,
+            } => ErrorDetail {
+                kind: "test_definition",
+                file: Some(file.clone()),
+                reason: format!("{field}: {reason}"),
+                ..d()
+            },
+            Error::Io { path, reason } => ErrorDetail {
+                kind: "io",
+                file: Some(path.clone()),
+                reason: reason.clone(),
+                ..d()
+            },
+            Error::InvalidArgument(reason) => ErrorDetail {
+                kind: "invalid_argument",
+                reason: reason.clone(),
+                ..d()
+            },
+        }
+    }
+
     pub(crate) fn io(path: &std::path::Path, err: &std::io::Error) -> Self {
         Error::Io {
             path: path.display().to_string(),

@@ -19,7 +19,7 @@ pub mod squad;
 pub mod testdef;
 pub mod vars;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorDetail, Result};
 pub use render::{
     Job, JobOutcome, JobRequest, Matrix, MatrixSpec, Overlay, Renderer, TreePaths, render_matrix,
 };

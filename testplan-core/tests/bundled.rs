@@ -90,6 +90,16 @@ fn a_job_error_names_variable_template_and_line_and_others_still_render() {
         }
         other => panic!("expected an undefined variable, got {other:?}"),
     }
+    let detail = outcomes[0].result.as_ref().unwrap_err().detail();
+    assert_eq!(
+        (
+            detail.kind,
+            detail.variable.as_deref(),
+            detail.template.as_deref()
+        ),
+        ("undefined", Some("ROOTFS_URL"), Some("qemu.jinja2"))
+    );
+    assert!(detail.line.is_some_and(|l| l > 0) && detail.file.is_none());
     assert!(outcomes[1].result.is_ok());
     assert!(matches!(
         &outcomes[2].result,

@@ -67,6 +67,13 @@ __all__ = [
     "lava_job_load",
     "lava_job_dump",
     "yaml_dump",
+    # testplan
+    "TestplanError",
+    "TestplanJob",
+    "TestplanOutcome",
+    "testplan_render",
+    "testplan_render_matrix",
+    "testplan_bundled_files",
     # ext4 and root file systems
     "ext4_from_tar",
     "ext4_to_tar",
@@ -499,6 +506,61 @@ def lava_validate(
 def lava_job_load(job: str) -> dict[str, Any]: ...
 def lava_job_dump(job: dict[str, Any]) -> str: ...
 def yaml_dump(data: Any) -> str: ...
+
+# --- testplan --------------------------------------------------------------
+
+class TestplanError(KirError):
+    kind: str
+    variable: Optional[str]
+    template: Optional[str]
+    file: Optional[str]
+    line: Optional[int]
+    column: Optional[int]
+    reason: str
+
+@final
+class TestplanJob:
+    device_type: str
+    test: str
+    raw: str
+    yaml: str
+    output_path: str
+
+@final
+class TestplanOutcome:
+    device_type: str
+    test: str
+    job: Optional[TestplanJob]
+    error: Optional[TestplanError]
+    @property
+    def ok(self) -> bool: ...
+
+def testplan_render(
+    device_type: str,
+    test: str,
+    variables: Optional[Sequence[Union[str, PathLike[str]]]] = None,
+    overwrite_variables: Optional[Sequence[str]] = None,
+    template_path: Optional[Union[str, PathLike[str]]] = None,
+    testplan_path: Optional[Union[str, PathLike[str]]] = None,
+    testcase_path: Optional[Union[str, PathLike[str]]] = None,
+    testplan_device_path: Optional[Union[str, PathLike[str]]] = None,
+    overlays: Optional[Sequence[Union[str, tuple[str, str]]]] = None,
+    cwd: Optional[Union[str, PathLike[str]]] = None,
+) -> TestplanJob: ...
+def testplan_render_matrix(
+    device_types: Sequence[str],
+    tests: Optional[Sequence[str]] = None,
+    test_plans: Optional[Sequence[str]] = None,
+    variable_sets: Optional[Sequence[Sequence[Union[str, PathLike[str]]]]] = None,
+    overwrite_variables: Optional[Sequence[str]] = None,
+    template_path: Optional[Union[str, PathLike[str]]] = None,
+    testplan_path: Optional[Union[str, PathLike[str]]] = None,
+    testcase_path: Optional[Union[str, PathLike[str]]] = None,
+    testplan_device_path: Optional[Union[str, PathLike[str]]] = None,
+    overlays: Optional[Sequence[Union[str, tuple[str, str]]]] = None,
+    cwd: Optional[Union[str, PathLike[str]]] = None,
+) -> list[TestplanOutcome]: ...
+def testplan_bundled_files() -> dict[str, str]: ...
 
 # --- ext4 and root file systems ---------------------------------------------
 
