@@ -1,7 +1,7 @@
 //! FAT12/16/32 file systems filled from host files (through the `fatfs` crate).
 
 use std::fs;
-use std::io::{self, Cursor, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use fatfs::{FatType, FileSystem, FormatVolumeOptions, FsOptions};
@@ -491,98 +491,479 @@ pub struct FatEntry {
 }
 
 /// Lists every file and directory of a FAT image (the volume alone, no partition table).
+///
+/// The volume is read here, not through fatfs: every boot sector field,
+/// cluster number and FAT chain is checked against the image before it is
+/// followed, a cluster may belong to one directory only (which also ends
+/// loops), and a bad value is an [`Error::Malformed`] naming the field and
+/// its offset. Names are the long names where a valid one precedes the
+/// entry, else the 8.3 names (with the NT lower-case flags applied, bytes
+/// outside ASCII shown as U+FFFD), as fatfs and mtools show them.
 pub fn list_fat(image: &[u8]) -> Result<Vec<FatEntry>> {
-    check_boot_sector(image)?;
-    let fs = FileSystem::new(Cursor::new(image.to_vec()), FsOptions::new())
-        .map_err(|e| Error::malformed(FORMAT, 0, "boot sector", e.to_string()))?;
-    let mut out = Vec::new();
-    walk(&fs.root_dir(), "", &mut out, 0)?;
-    Ok(out)
+    let volume = FatImage::parse(image)?;
+    let mut lister = FatLister {
+        volume: &volume,
+        owned: vec![false; volume.max_cluster as usize + 1],
+        out: Vec::new(),
+    };
+    lister.list_dir(None, 44, "", 0)?;
+    Ok(lister.out)
 }
 
-/// Checks the BPB fields fatfs relies on before handing it untrusted bytes.
-fn check_boot_sector(image: &[u8]) -> Result<()> {
-    let b = image.get(..512).ok_or_else(|| {
-        Error::malformed(FORMAT, 0, "boot sector", "image shorter than 512 bytes")
-    })?;
-    let bps = u16::from_le_bytes([b[11], b[12]]);
-    if !bps.is_power_of_two() || !(512..=4096).contains(&bps) {
-        return Err(Error::malformed(
-            FORMAT,
-            11,
-            "bytes_per_sector",
-            format!("{bps} is not 512..=4096"),
-        ));
+/// Where the root directory lives.
+#[derive(Debug, Clone, Copy)]
+enum RootDir {
+    /// FAT12/16: a fixed region after the FATs (`root_entries` slots).
+    Region { offset: u64, len: u64 },
+    /// FAT32: a cluster chain starting at `root_cluster`.
+    Cluster(u32),
+}
+
+/// A FAT volume in memory whose boot sector has been checked: every offset
+/// derived from it lies inside the image.
+struct FatImage<'a> {
+    image: &'a [u8],
+    bits: u8,
+    /// First FAT (the others are copies).
+    fat_offset: u64,
+    data_offset: u64,
+    cluster_bytes: u64,
+    /// Highest valid cluster number (the data region holds `2..=max_cluster`).
+    max_cluster: u32,
+    root: RootDir,
+}
+
+impl<'a> FatImage<'a> {
+    fn parse(image: &'a [u8]) -> Result<Self> {
+        let b = image.get(..512).ok_or_else(|| {
+            Error::malformed(FORMAT, 0, "boot sector", "image shorter than 512 bytes")
+        })?;
+        let u16_at = |o: usize| u64::from(u16::from_le_bytes([b[o], b[o + 1]]));
+        let u32_at = |o: usize| u64::from(u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]));
+        let bad = |offset: u64, field: &'static str, reason: String| {
+            Error::malformed(FORMAT, offset, field, reason)
+        };
+
+        let bps = u16_at(11);
+        if !bps.is_power_of_two() || !(512..=4096).contains(&bps) {
+            return Err(bad(
+                11,
+                "bytes_per_sector",
+                format!("{bps} is not 512..=4096"),
+            ));
+        }
+        let spc = u64::from(b[13]);
+        if !spc.is_power_of_two() {
+            return Err(bad(
+                13,
+                "sectors_per_cluster",
+                format!("{spc} is not a power of two"),
+            ));
+        }
+        let reserved = u16_at(14);
+        if reserved == 0 {
+            return Err(bad(14, "reserved_sectors", "0".into()));
+        }
+        let fats = u64::from(b[16]);
+        if fats == 0 {
+            return Err(bad(16, "fats", "0 FATs".into()));
+        }
+        let root_entries = u16_at(17);
+        let (fat_size, fat_size_at) = match u16_at(22) {
+            0 => (u32_at(36), 36),
+            n => (n, 22),
+        };
+        if fat_size == 0 {
+            return Err(bad(36, "fat_size", "0 sectors per FAT".into()));
+        }
+        let (total, total_at) = match u16_at(19) {
+            0 => (u32_at(32), 32),
+            n => (n, 19),
+        };
+        if total * bps > image.len() as u64 {
+            return Err(bad(
+                total_at,
+                "total_sectors",
+                format!(
+                    "{total} sectors of {bps} bytes run past the {}-byte image",
+                    image.len()
+                ),
+            ));
+        }
+        let root_sectors = (root_entries * 32).div_ceil(bps);
+        let data_sector = reserved + fats * fat_size + root_sectors;
+        if data_sector >= total {
+            return Err(bad(
+                total_at,
+                "total_sectors",
+                format!(
+                    "{total} sectors leave no data region after {data_sector} sectors of \
+                     reserved area, FATs and root directory"
+                ),
+            ));
+        }
+        let clusters = (total - data_sector) / spc;
+        // Cluster numbers 0x0FFFFFF7 and up are markers, even on FAT32.
+        if clusters == 0 || clusters > 0x0FFF_FFF4 {
+            return Err(bad(
+                total_at,
+                "total_sectors",
+                format!("{clusters} data clusters is outside 1..=268435444"),
+            ));
+        }
+        // The FAT type follows from the cluster count alone (Microsoft's rule).
+        let bits: u8 = match clusters {
+            c if c < 4085 => 12,
+            c if c < 65525 => 16,
+            _ => 32,
+        };
+        let max_cluster = clusters + 1;
+        let fat_needed = ((max_cluster + 1) * u64::from(bits)).div_ceil(8);
+        if fat_size * bps < fat_needed {
+            return Err(bad(
+                fat_size_at,
+                "fat_size",
+                format!(
+                    "{fat_size} sectors cannot hold the FAT{bits} entries of {clusters} clusters"
+                ),
+            ));
+        }
+        let root = if bits == 32 {
+            let c = u32_at(44);
+            if !(2..=max_cluster).contains(&c) {
+                return Err(bad(
+                    44,
+                    "root_cluster",
+                    format!("{c} is outside the volume's clusters 2..={max_cluster}"),
+                ));
+            }
+            RootDir::Cluster(c as u32)
+        } else {
+            RootDir::Region {
+                offset: (reserved + fats * fat_size) * bps,
+                len: root_entries * 32,
+            }
+        };
+        Ok(FatImage {
+            image,
+            bits,
+            fat_offset: reserved * bps,
+            data_offset: data_sector * bps,
+            cluster_bytes: spc * bps,
+            max_cluster: max_cluster as u32,
+            root,
+        })
     }
-    let spc = b[13];
-    if !spc.is_power_of_two() {
-        return Err(Error::malformed(
-            FORMAT,
-            13,
-            "sectors_per_cluster",
-            format!("{spc} is not a power of two"),
-        ));
+
+    fn bytes(&self, offset: u64, len: u64, field: &'static str) -> Result<&'a [u8]> {
+        usize::try_from(offset)
+            .ok()
+            .zip(usize::try_from(offset + len).ok())
+            .and_then(|(start, end)| self.image.get(start..end))
+            .ok_or_else(|| Error::malformed(FORMAT, offset, field, "runs past the image"))
     }
-    if b[16] == 0 {
-        return Err(Error::malformed(FORMAT, 16, "fats", "0 FATs"));
-    }
-    if u16::from_le_bytes([b[14], b[15]]) == 0 {
-        return Err(Error::malformed(FORMAT, 14, "reserved_sectors", "0"));
-    }
-    let total16 = u64::from(u16::from_le_bytes([b[19], b[20]]));
-    let total32 = u64::from(u32::from_le_bytes([b[32], b[33], b[34], b[35]]));
-    let total = if total16 != 0 { total16 } else { total32 };
-    if total * u64::from(bps) > image.len() as u64 {
-        return Err(Error::malformed(
-            FORMAT,
-            19,
-            "total_sectors",
-            format!(
-                "{total} sectors of {bps} bytes run past the {}-byte image",
-                image.len()
+
+    /// The FAT entry of `cluster`: `Ok(None)` at the end of the chain.
+    fn next_cluster(&self, cluster: u32) -> Result<Option<u32>> {
+        let c = u64::from(cluster);
+        let (at, len) = match self.bits {
+            12 => (self.fat_offset + c + c / 2, 2),
+            16 => (self.fat_offset + c * 2, 2),
+            _ => (self.fat_offset + c * 4, 4),
+        };
+        let b = self.bytes(at, len, "FAT entry")?;
+        let (next, end) = match self.bits {
+            12 => {
+                let pair = u32::from(u16::from_le_bytes([b[0], b[1]]));
+                let next = if cluster % 2 == 1 {
+                    pair >> 4
+                } else {
+                    pair & 0xFFF
+                };
+                (next, 0xFF8)
+            }
+            16 => (u32::from(u16::from_le_bytes([b[0], b[1]])), 0xFFF8),
+            _ => (
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]]) & 0x0FFF_FFFF,
+                0x0FFF_FFF8,
             ),
-        ));
+        };
+        if next >= end {
+            return Ok(None);
+        }
+        if !(2..=self.max_cluster).contains(&next) {
+            return Err(Error::malformed(
+                FORMAT,
+                at,
+                "FAT entry",
+                format!(
+                    "cluster {cluster} is followed by {next:#x}, not an end mark nor a cluster \
+                     of 2..={}",
+                    self.max_cluster
+                ),
+            ));
+        }
+        Ok(Some(next))
     }
-    Ok(())
+
+    fn cluster_offset(&self, cluster: u32) -> u64 {
+        self.data_offset + u64::from(cluster - 2) * self.cluster_bytes
+    }
 }
 
-fn walk<T: fatfs::ReadWriteSeek>(
-    dir: &fatfs::Dir<'_, T>,
-    prefix: &str,
-    out: &mut Vec<FatEntry>,
-    depth: usize,
-) -> Result<()> {
-    if depth > 64 {
-        return Err(Error::malformed(
-            FORMAT,
-            0,
-            "directory",
-            "nested more than 64 levels",
-        ));
-    }
-    for entry in dir.iter() {
-        let entry =
-            entry.map_err(|e| Error::malformed(FORMAT, 0, "directory entry", e.to_string()))?;
-        let name = entry.file_name();
-        if name == "." || name == ".." {
-            continue;
+struct FatLister<'v, 'a> {
+    volume: &'v FatImage<'a>,
+    /// Clusters already read as part of a directory.
+    owned: Vec<bool>,
+    out: Vec<FatEntry>,
+}
+
+impl FatLister<'_, '_> {
+    /// Claims the chain of a directory starting at `first` (named by the
+    /// field at `named_at`) and returns the byte ranges of its clusters.
+    fn directory_extents(&mut self, first: u32, named_at: u64) -> Result<Vec<(u64, u64)>> {
+        let v = self.volume;
+        if !(2..=v.max_cluster).contains(&first) {
+            return Err(Error::malformed(
+                FORMAT,
+                named_at,
+                "first_cluster",
+                format!(
+                    "directory starts at cluster {first}, outside 2..={}",
+                    v.max_cluster
+                ),
+            ));
         }
-        let path = format!("{prefix}/{name}");
-        let is_dir = entry.is_dir();
-        out.push(FatEntry {
-            path: path.clone(),
-            is_dir,
-            size: if is_dir { 0 } else { entry.len() },
+        let mut extents = Vec::new();
+        let mut cluster = Some(first);
+        while let Some(c) = cluster {
+            let owned = self.owned.get_mut(c as usize).ok_or_else(|| {
+                Error::malformed(FORMAT, named_at, "first_cluster", "cluster out of range")
+            })?;
+            if *owned {
+                return Err(Error::malformed(
+                    FORMAT,
+                    named_at,
+                    "first_cluster",
+                    format!(
+                        "the directory's chain reaches cluster {c}, which already belongs to a \
+                         directory (a loop or cross-linked chains)"
+                    ),
+                ));
+            }
+            *owned = true;
+            extents.push((v.cluster_offset(c), v.cluster_bytes));
+            cluster = v.next_cluster(c)?;
+        }
+        Ok(extents)
+    }
+
+    /// Lists the directory at `first` (`None`: the FAT12/16 root region).
+    fn list_dir(
+        &mut self,
+        first: Option<u32>,
+        named_at: u64,
+        prefix: &str,
+        depth: u32,
+    ) -> Result<()> {
+        if depth > 64 {
+            return Err(Error::malformed(
+                FORMAT,
+                named_at,
+                "directory",
+                "nested more than 64 levels",
+            ));
+        }
+        let extents = match (first, self.volume.root) {
+            (Some(c), _) => self.directory_extents(c, named_at)?,
+            (None, RootDir::Region { offset, len }) => vec![(offset, len)],
+            (None, RootDir::Cluster(c)) => self.directory_extents(c, 44)?,
+        };
+        let mut long = LongName::default();
+        for (start, len) in extents {
+            let slots = self.volume.bytes(start, len, "directory")?;
+            for (i, e) in slots.chunks_exact(32).enumerate() {
+                let at = start + 32 * i as u64;
+                if e[0] == 0 {
+                    return Ok(());
+                }
+                if e[0] == 0xE5 {
+                    long = LongName::default();
+                    continue;
+                }
+                if e[11] & 0x3F == 0x0F {
+                    long.add(e);
+                    continue;
+                }
+                let name_bytes: [u8; 11] = e[..11].try_into().unwrap_or([b' '; 11]);
+                let long_name = std::mem::take(&mut long).finish(&name_bytes);
+                if e[11] & 0x08 != 0
+                    || &name_bytes == b".          "
+                    || &name_bytes == b"..         "
+                {
+                    continue; // volume label, or a link to this or the parent directory
+                }
+                let name = long_name.unwrap_or_else(|| short_name(&name_bytes, e[12]));
+                if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+                    return Err(Error::malformed(
+                        FORMAT,
+                        at,
+                        "name",
+                        format!("{name:?} is not a usable file name"),
+                    ));
+                }
+                self.entry(e, at, format!("{prefix}/{name}"), depth)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One file or directory entry (32 bytes at `at`).
+    fn entry(&mut self, e: &[u8], at: u64, path: String, depth: u32) -> Result<()> {
+        let v = self.volume;
+        let low = u32::from(u16::from_le_bytes([e[26], e[27]]));
+        let high = u32::from(u16::from_le_bytes([e[20], e[21]]));
+        let cluster = if v.bits == 32 { high << 16 | low } else { low };
+        if e[11] & 0x10 != 0 {
+            self.out.push(FatEntry {
+                path: path.clone(),
+                is_dir: true,
+                size: 0,
+            });
+            return self.list_dir(Some(cluster), at + 26, &path, depth + 1);
+        }
+        let size = u64::from(u32::from_le_bytes([e[28], e[29], e[30], e[31]]));
+        let capacity = u64::from(v.max_cluster - 1) * v.cluster_bytes;
+        if cluster == 1 || cluster > v.max_cluster || (cluster == 0 && size != 0) {
+            return Err(Error::malformed(
+                FORMAT,
+                at + 26,
+                "first_cluster",
+                format!(
+                    "{path}: {size} bytes starting at cluster {cluster}, outside 2..={}",
+                    v.max_cluster
+                ),
+            ));
+        }
+        if size > capacity {
+            return Err(Error::malformed(
+                FORMAT,
+                at + 28,
+                "file_size",
+                format!("{path}: {size} bytes do not fit the volume's {capacity}-byte data region"),
+            ));
+        }
+        self.out.push(FatEntry {
+            path,
+            is_dir: false,
+            size,
         });
-        if is_dir {
-            walk(&entry.to_dir(), &path, out, depth + 1)?;
-        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// A long name being collected from the entries before a short entry: they
+/// come last part first, numbered down to 1, each with the checksum of the
+/// short name they belong to.
+#[derive(Default)]
+struct LongName {
+    units: Vec<u16>,
+    /// Sequence number the next part must have (0: complete).
+    next: u8,
+    checksum: u8,
+    /// Whether a sequence has started and is still consistent.
+    valid: bool,
+}
+
+impl LongName {
+    fn add(&mut self, e: &[u8]) {
+        let seq = e[0] & 0x1F;
+        let first = e[0] & 0x40 != 0;
+        // 20 parts of 13 units hold the longest name (255).
+        if seq == 0 || seq > 20 {
+            *self = LongName::default();
+            return;
+        }
+        if first {
+            *self = LongName {
+                units: vec![0xFFFF; 13 * usize::from(seq)],
+                next: seq,
+                checksum: e[13],
+                valid: true,
+            };
+        } else if !self.valid || seq != self.next || e[13] != self.checksum {
+            *self = LongName::default();
+            return;
+        }
+        let at = 13 * usize::from(seq - 1);
+        let unit = |o: usize| u16::from_le_bytes([e[o], e[o + 1]]);
+        let parts = (1..11)
+            .step_by(2)
+            .chain((14..26).step_by(2))
+            .chain((28..32).step_by(2));
+        for (slot, o) in self.units.iter_mut().skip(at).zip(parts) {
+            *slot = unit(o);
+        }
+        self.next = seq - 1;
+    }
+
+    /// The name, when a complete sequence belongs to the short name `short`.
+    fn finish(self, short: &[u8; 11]) -> Option<String> {
+        if !self.valid || self.next != 0 {
+            return None;
+        }
+        let sum = short
+            .iter()
+            .fold(0u8, |sum, &b| sum.rotate_right(1).wrapping_add(b));
+        if sum != self.checksum {
+            return None;
+        }
+        let end = self
+            .units
+            .iter()
+            .position(|&u| u == 0)
+            .unwrap_or(self.units.len());
+        let name = &self.units[..end];
+        let trimmed = name
+            .iter()
+            .rposition(|&u| u != 0xFFFF)
+            .map_or(&name[..0], |last| &name[..=last]);
+        let name = String::from_utf16_lossy(trimmed);
+        (!name.is_empty()).then_some(name)
+    }
+}
+
+/// An 8.3 name as shown: `BASE.EXT` without padding; NT flags (byte 12)
+/// 0x08 and 0x10 lower-case the base and the extension.
+fn short_name(raw: &[u8; 11], flags: u8) -> String {
+    let mut raw = *raw;
+    if raw[0] == 0x05 {
+        raw[0] = 0xE5; // a real leading 0xE5, escaped so it does not mean "deleted"
+    }
+    let part = |bytes: &[u8], lower: bool| -> String {
+        let len = bytes.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1);
+        bytes[..len]
+            .iter()
+            .map(|&b| match b {
+                b if b.is_ascii() && lower => char::from(b.to_ascii_lowercase()),
+                b if b.is_ascii() => char::from(b),
+                _ => char::REPLACEMENT_CHARACTER,
+            })
+            .collect()
+    };
+    let base = part(&raw[..8], flags & 0x08 != 0);
+    let ext = part(&raw[8..], flags & 0x10 != 0);
+    if ext.is_empty() {
+        base
+    } else {
+        format!("{base}.{ext}")
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::io::Cursor;
+
     use super::*;
 
     #[test]
@@ -619,6 +1000,175 @@ mod tests {
                 .iter()
                 .any(|e| e.path == "/overlays/a-very-long-file-name.dtbo")
         );
+    }
+
+    /// The fatfs-based walk `list_fat` used before it read volumes itself.
+    fn list_with_fatfs(image: &[u8]) -> Vec<FatEntry> {
+        fn walk<T: fatfs::ReadWriteSeek>(dir: &fatfs::Dir<'_, T>, prefix: &str) -> Vec<FatEntry> {
+            let mut out = Vec::new();
+            for entry in dir.iter().map(Result::unwrap) {
+                let name = entry.file_name();
+                if name == "." || name == ".." {
+                    continue;
+                }
+                let path = format!("{prefix}/{name}");
+                out.push(FatEntry {
+                    path: path.clone(),
+                    is_dir: entry.is_dir(),
+                    size: if entry.is_dir() { 0 } else { entry.len() },
+                });
+                if entry.is_dir() {
+                    out.extend(walk(&entry.to_dir(), &path));
+                }
+            }
+            out
+        }
+        let fs = FileSystem::new(Cursor::new(image.to_vec()), FsOptions::new()).unwrap();
+        walk(&fs.root_dir(), "")
+    }
+
+    /// A volume of `size` bytes holding a small tree with long, short and
+    /// lower-case names.
+    fn sample_volume(size: usize, fat_bits: u8) -> Vec<u8> {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        fs::create_dir_all(dir.join("sub/deeper")).unwrap();
+        fs::write(dir.join("README"), b"r").unwrap();
+        fs::write(dir.join("lower.txt"), vec![2u8; 700]).unwrap();
+        fs::write(dir.join("Image.gz"), vec![3u8; 9000]).unwrap();
+        fs::write(dir.join("sub/a name with spaces.dtb"), b"").unwrap();
+        fs::write(
+            dir.join("sub/deeper/a-file-name-longer-than-twenty-six-characters.dtbo"),
+            b"x",
+        )
+        .unwrap();
+        let mut disk = Cursor::new(vec![0u8; size]);
+        let options = FatOptions {
+            fat_bits: Some(fat_bits),
+            ..Default::default()
+        };
+        let sources = [FatSource::DirContents(dir.clone())];
+        build_fat(&mut disk, size as u64, &options, &sources).unwrap();
+        disk.into_inner()
+    }
+
+    /// Offset of the root directory entry whose 8.3 name is `name`.
+    fn root_entry(image: &[u8], name: &[u8; 11]) -> usize {
+        let v = FatImage::parse(image).unwrap();
+        let (start, len) = match v.root {
+            RootDir::Region { offset, len } => (offset, len),
+            RootDir::Cluster(c) => (v.cluster_offset(c), v.cluster_bytes),
+        };
+        (start as usize..(start + len) as usize)
+            .step_by(32)
+            .find(|&at| &image[at..at + 11] == name)
+            .unwrap()
+    }
+
+    fn malformed_field(result: Result<Vec<FatEntry>>) -> (&'static str, u64) {
+        match result {
+            Err(Error::Malformed { field, offset, .. }) => (field, offset),
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn listing_agrees_with_fatfs_on_fat12_16_and_32_volumes() {
+        for (size, bits) in [(2 << 20, 12), (16 << 20, 16), (40 << 20, 32)] {
+            let image = sample_volume(size, bits);
+            let ours = list_fat(&image).unwrap();
+            assert_eq!(ours, list_with_fatfs(&image), "FAT{bits}");
+            assert_eq!(ours.len(), 7, "FAT{bits}: {ours:?}");
+            assert!(ours.iter().any(|e| e.path == "/lower.txt" && e.size == 700));
+        }
+    }
+
+    #[test]
+    fn directory_entry_naming_cluster_1_is_malformed_not_a_panic() {
+        // fatfs 0.3.6 overflows a subtraction following such an entry.
+        let mut image = sample_volume(2 << 20, 12);
+        let at = root_entry(&image, b"SUB        ");
+        image[at + 26..at + 28].copy_from_slice(&1u16.to_le_bytes());
+        assert_eq!(
+            malformed_field(list_fat(&image)),
+            ("first_cluster", at as u64 + 26)
+        );
+    }
+
+    #[test]
+    fn directory_entry_naming_the_root_cluster_0_is_malformed() {
+        let mut image = sample_volume(2 << 20, 12);
+        let at = root_entry(&image, b"SUB        ");
+        image[at + 26..at + 28].fill(0);
+        assert_eq!(
+            malformed_field(list_fat(&image)),
+            ("first_cluster", at as u64 + 26)
+        );
+    }
+
+    #[test]
+    fn directory_chain_looping_back_is_malformed() {
+        let mut image = sample_volume(40 << 20, 32);
+        let v = FatImage::parse(&image).unwrap();
+        let RootDir::Cluster(root) = v.root else {
+            panic!("FAT32 expected")
+        };
+        let at = root_entry(&image, b"SUB        ");
+        let sub = u32::from(u16::from_le_bytes([image[at + 26], image[at + 27]]))
+            | u32::from(u16::from_le_bytes([image[at + 20], image[at + 21]])) << 16;
+        // The subdirectory's one cluster now continues into the root's.
+        let fat_entry = v.fat_offset as usize + 4 * sub as usize;
+        image[fat_entry..fat_entry + 4].copy_from_slice(&root.to_le_bytes());
+        assert_eq!(
+            malformed_field(list_fat(&image)),
+            ("first_cluster", at as u64 + 26)
+        );
+    }
+
+    #[test]
+    fn fat_entry_pointing_past_the_volume_is_malformed_at_its_offset() {
+        let mut image = sample_volume(2 << 20, 12);
+        let v = FatImage::parse(&image).unwrap();
+        let at = root_entry(&image, b"SUB        ");
+        let sub = u64::from(u16::from_le_bytes([image[at + 26], image[at + 27]]));
+        let fat_entry = (v.fat_offset + sub + sub / 2) as usize;
+        let mut pair = u16::from_le_bytes([image[fat_entry], image[fat_entry + 1]]);
+        pair = if sub % 2 == 1 {
+            pair & 0x000F | 0xFF0 << 4
+        } else {
+            pair & 0xF000 | 0xFF0
+        };
+        image[fat_entry..fat_entry + 2].copy_from_slice(&pair.to_le_bytes());
+        assert_eq!(
+            malformed_field(list_fat(&image)),
+            ("FAT entry", fat_entry as u64)
+        );
+    }
+
+    #[test]
+    fn fat_smaller_than_its_clusters_need_is_malformed() {
+        let mut image = sample_volume(2 << 20, 12);
+        image[22..24].copy_from_slice(&1u16.to_le_bytes());
+        assert_eq!(malformed_field(list_fat(&image)), ("fat_size", 22));
+    }
+
+    #[test]
+    fn file_larger_than_the_volume_is_malformed() {
+        let mut image = sample_volume(2 << 20, 12);
+        let at = root_entry(&image, b"README     ");
+        image[at + 28..at + 32].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(
+            malformed_field(list_fat(&image)),
+            ("file_size", at as u64 + 28)
+        );
+    }
+
+    #[test]
+    fn short_names_honour_lower_case_flags_and_the_0x05_escape() {
+        assert_eq!(short_name(b"LOWER   TXT", 0x18), "lower.txt");
+        assert_eq!(short_name(b"LOWER   TXT", 0x08), "lower.TXT");
+        assert_eq!(short_name(b"README     ", 0), "README");
+        assert_eq!(short_name(b"\x05BC        ", 0), "\u{FFFD}BC");
     }
 
     #[test]
