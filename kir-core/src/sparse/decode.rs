@@ -271,18 +271,20 @@ impl<R: Read> Walker<R> {
                     left -= n as u64;
                 }
             }
+            // The run is the 4-byte pattern (zeros for DONT_CARE) repeated
+            // bs / 4 times per block: its checksum is combined from the 4
+            // bytes, so nothing the size of a header-declared block is
+            // allocated (blk_sz may say 4 GiB in a 40-byte file).
             SparseChunk::Fill(value) => {
                 if let Some(crc) = &mut self.crc {
-                    let block = value.to_le_bytes().repeat((bs / 4) as usize);
-                    crc.combine(&crc_of_repeated(&block, u64::from(info.blocks)));
+                    let words = bs / 4 * u64::from(info.blocks);
+                    crc.combine(&crc_of_repeated(&value.to_le_bytes(), words));
                 }
             }
             SparseChunk::DontCare => {
                 if let Some(crc) = &mut self.crc {
-                    crc.combine(&crc_of_repeated(
-                        &vec![0u8; bs as usize],
-                        u64::from(info.blocks),
-                    ));
+                    let words = bs / 4 * u64::from(info.blocks);
+                    crc.combine(&crc_of_repeated(&[0; 4], words));
                 }
             }
             SparseChunk::Crc32(stored) => {
@@ -331,6 +333,33 @@ pub fn inspect<R: Read>(input: R) -> Result<(SparseHeader, Vec<ChunkInfo>)> {
     let mut lister = Lister(Vec::new());
     let summary = walker.walk(&mut lister)?;
     Ok((summary.header, lister.0))
+}
+
+/// Visits nothing: [`verify`] only wants the walker's own checks.
+struct Checker;
+
+impl Visitor for Checker {
+    fn chunk(&mut self, _info: &ChunkInfo) -> Result<()> {
+        Ok(())
+    }
+    fn raw_data(&mut self, _data: &[u8]) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads a whole image and checks it as [`decode`] does (every size, the
+/// block total and, when `options` asks, the CRC32 chunks and
+/// `image_checksum`) without writing anything: memory and time depend on
+/// the input's length, not on the expanded size it declares.
+pub fn verify<R: Read>(input: R, options: &DecodeOptions) -> Result<DecodeSummary> {
+    let mut walker = Walker {
+        input,
+        name: PathBuf::from("<sparse input>"),
+        pos: 0,
+        crc: options.verify_checksums.then(crc32fast::Hasher::new),
+        buf: Vec::new(),
+    };
+    walker.walk(&mut Checker)
 }
 
 struct Expander<W: Write + Seek> {
@@ -454,4 +483,91 @@ pub fn decode_file(input: &Path, output: &Path, options: &DecodeOptions) -> Resu
             .map_err(|e| Error::io(output, e))?;
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Cursor, Write};
+
+    use super::super::{EncodeOptions, SparseWriter};
+    use super::*;
+
+    /// A header and one chunk (`chunk_type`, `chunk_sz`, payload).
+    fn image(blk_sz: u32, total_blks: u32, chunk: (u16, u32, &[u8])) -> Vec<u8> {
+        let header = SparseHeader {
+            major_version: 1,
+            minor_version: 0,
+            file_hdr_sz: FILE_HEADER_LEN,
+            chunk_hdr_sz: CHUNK_HEADER_LEN,
+            blk_sz,
+            total_blks,
+            total_chunks: 1,
+            image_checksum: 0,
+        };
+        let (kind, blocks, payload) = chunk;
+        let mut out = header.to_bytes().to_vec();
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&blocks.to_le_bytes());
+        out.extend_from_slice(&(12 + payload.len() as u32).to_le_bytes());
+        out.extend_from_slice(payload);
+        out
+    }
+
+    #[test]
+    fn runs_of_4_gib_blocks_are_checksummed_without_allocating_a_block() {
+        // The fuzzer's out-of-memory finding: 40 bytes declaring blk_sz
+        // 0xFFFFFFFC; the checksum of a FILL run used to build one block.
+        let fill = image(0xFFFF_FFFC, 0, (CHUNK_TYPE_FILL, 0, &[1, 2, 3, 4]));
+        let summary = verify(&fill[..], &DecodeOptions::default()).unwrap();
+        assert_eq!(summary.crc32, Some(0));
+        let skip = image(0xFFFF_FFFC, 2, (CHUNK_TYPE_DONT_CARE, 2, &[]));
+        let summary = verify(&skip[..], &DecodeOptions::default()).unwrap();
+        assert_eq!(summary.expanded_len, 2 * 0xFFFF_FFFC);
+    }
+
+    #[test]
+    fn fill_and_dont_care_checksums_equal_those_of_the_expanded_bytes() {
+        let options = EncodeOptions {
+            block_size: 1024,
+            image_checksum: true,
+            crc_chunk: true,
+            ..Default::default()
+        };
+        let mut w = SparseWriter::new(Cursor::new(Vec::new()), &options).unwrap();
+        w.write_all(&[9u8; 1500]).unwrap();
+        w.write_all(&[0u8; 548]).unwrap();
+        w.fill_blocks(0xDEAD_BEEF, 3).unwrap();
+        w.skip_blocks(5).unwrap();
+        w.write_all(b"end").unwrap();
+        let sparse = w.finish().unwrap().into_inner();
+
+        let mut raw = Cursor::new(Vec::new());
+        let summary = decode(&sparse[..], &mut raw, &DecodeOptions::default()).unwrap();
+        let mut raw = raw.into_inner();
+        raw.resize(summary.expanded_len as usize, 0);
+        assert_eq!(summary.crc32, Some(crc32fast::hash(&raw)));
+        assert_eq!(
+            verify(&sparse[..], &DecodeOptions::default()).unwrap(),
+            summary
+        );
+
+        let mut corrupt = sparse.clone();
+        corrupt[24] ^= 1; // image_checksum
+        let e = verify(&corrupt[..], &DecodeOptions::default()).unwrap_err();
+        assert!(e.to_string().contains("image_checksum"), "{e}");
+    }
+
+    #[test]
+    fn verify_reports_what_decode_reports_on_a_bad_chunk() {
+        let bad = image(4096, 1, (CHUNK_TYPE_RAW, 1, &[0; 10]));
+        let from_verify = verify(&bad[..], &DecodeOptions::default()).unwrap_err();
+        let from_decode =
+            decode(&bad[..], Cursor::new(Vec::new()), &DecodeOptions::default()).unwrap_err();
+        assert_eq!(from_verify.to_string(), from_decode.to_string());
+        assert!(
+            from_verify.to_string().contains("total_sz"),
+            "{from_verify}"
+        );
+    }
 }

@@ -12,7 +12,8 @@
 //!   DONT_CARE and FILL runs the caller already knows about (free space of a
 //!   file system being written).
 //! - [`decode`] expands an image, checking every size, the block total and the
-//!   checksums; [`inspect`] lists its chunks.
+//!   checksums; [`verify`] makes the same checks writing nothing;
+//!   [`inspect`] lists its chunks.
 //!
 //! ```
 //! use std::io::{Cursor, Write};
@@ -35,7 +36,7 @@ mod decode;
 mod encode;
 mod holes;
 
-pub use decode::{ChunkInfo, DecodeOptions, DecodeSummary, decode, decode_file, inspect};
+pub use decode::{ChunkInfo, DecodeOptions, DecodeSummary, decode, decode_file, inspect, verify};
 pub use encode::{EncodeOptions, HolePolicy, SparseWriter, encode_file, encode_reader};
 
 use crate::{Error, Result};
