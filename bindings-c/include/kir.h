@@ -29,6 +29,21 @@
 
 
 /**
+ * `kir_resize_rootfs` flag: empty `<modules_path>/lib/modules` first (KIR's `-c`).
+ */
+#define KIR_RESIZE_CLEAR_MODULES 1
+
+/**
+ * `kir_resize_rootfs` flag: write an Android sparse image `<name>.img` (KIR's `-s`).
+ */
+#define KIR_RESIZE_SPARSE 2
+
+/**
+ * `kir_resize_rootfs` flag: xz-compress the final image (KIR's `-z`).
+ */
+#define KIR_RESIZE_XZ 4
+
+/**
  * Outcome of a fallible kir_* function.
  *
  * Values are part of the ABI: a value keeps its meaning forever, new values
@@ -125,9 +140,41 @@ typedef uint32_t kir_plan_format;
 #endif // __cplusplus
 
 /**
+ * ext4 feature sets (values never change).
+ */
+enum kir_ext4_profile
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Journal, extents, flex_bg, htree, ...: readable by every ext4 kernel,
+   * U-Boot and GRUB.
+   */
+  KIR_EXT4_PROFILE_COMPAT = 0,
+  /**
+   * compat + 64bit + metadata_csum, as mke2fs 1.47 makes by default.
+   */
+  KIR_EXT4_PROFILE_DEBIAN = 1,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum kir_ext4_profile kir_ext4_profile;
+#else
+typedef uint32_t kir_ext4_profile;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A parsed boot.img (header v0–v4).
  */
 typedef struct kir_boot_image kir_boot_image;
+
+/**
+ * A file tree read from an ext4 image: entries in path order, parents
+ * before children (the root `/` first).
+ */
+typedef struct kir_ext4_tree kir_ext4_tree;
 
 /**
  * mkbootimg's options, being filled in by the caller.
@@ -592,6 +639,148 @@ enum kir_status kir_buildplan_expand(const uint8_t *plan,
                                      size_t len,
                                      uint32_t format,
                                      struct kir_bytes *out);
+
+/**
+ * Builds an ext4 image from the uncompressed tar archive `tar[0..len]`
+ * (owners, modes, devices, hard links and xattrs from its headers).
+ * `profile` is a kir_ext4_profile value. The image is `size_bytes` long, or
+ * when that is 0 sized from the content plus `slack_bytes` of free space.
+ * On success `*out` holds the image; free it with kir_bytes_free.
+ *
+ * # Safety
+ * `tar` must point to `len` readable bytes (NULL only when `len` is 0);
+ * `out` must point to a writable kir_bytes.
+ */
+enum kir_status kir_ext4_from_tar(const uint8_t *tar,
+                                  size_t len,
+                                  uint32_t profile,
+                                  uint64_t size_bytes,
+                                  uint64_t slack_bytes,
+                                  struct kir_bytes *out);
+
+/**
+ * Reads the ext4 image `image[0..len]` (ours or mke2fs's, checksums
+ * verified) into a tree; free it with kir_ext4_tree_free. A malformed
+ * image returns KIR_STATUS_ERR_MALFORMED naming the field and offset.
+ *
+ * # Safety
+ * `image` must point to `len` readable bytes (NULL only when `len` is 0);
+ * `out` must point to a writable pointer.
+ */
+enum kir_status kir_ext4_read(const uint8_t *image, size_t len, struct kir_ext4_tree **out);
+
+/**
+ * Frees a tree; NULL is allowed.
+ *
+ * # Safety
+ * `tree` must be NULL or a tree from kir_ext4_read not freed yet.
+ */
+void kir_ext4_tree_free(struct kir_ext4_tree *tree);
+
+/**
+ * Number of entries in the tree (the root `/` included); 0 for NULL.
+ *
+ * # Safety
+ * `tree` must be NULL or a live tree.
+ */
+size_t kir_ext4_tree_len(const struct kir_ext4_tree *tree);
+
+/**
+ * Path of entry `index` (absolute, `/` first), borrowed from the tree;
+ * NULL for a NULL tree or an index past the end.
+ *
+ * # Safety
+ * `tree` must be NULL or a live tree.
+ */
+const char *kir_ext4_tree_path(const struct kir_ext4_tree *tree, size_t index);
+
+/**
+ * Mode of entry `index`: file type and permission bits as in `st_mode`
+ * (0 for a NULL tree or an index past the end).
+ *
+ * # Safety
+ * `tree` must be NULL or a live tree.
+ */
+uint32_t kir_ext4_tree_mode(const struct kir_ext4_tree *tree, size_t index);
+
+/**
+ * Owner (uid, gid) of entry `index`, written to `*uid` and `*gid`.
+ *
+ * # Safety
+ * `tree` must be a live tree; `uid` and `gid` must point to writable uint32_t.
+ */
+enum kir_status kir_ext4_tree_owner(const struct kir_ext4_tree *tree,
+                                    size_t index,
+                                    uint32_t *uid,
+                                    uint32_t *gid);
+
+/**
+ * Size of entry `index`: bytes of a file (holes included), length of a
+ * symlink's target, 0 otherwise (and for a NULL tree or a bad index).
+ *
+ * # Safety
+ * `tree` must be NULL or a live tree.
+ */
+uint64_t kir_ext4_tree_size(const struct kir_ext4_tree *tree, size_t index);
+
+/**
+ * Content of the regular file at `path` (holes as zeros), or the target of
+ * the symlink at `path`, into `*out`; free it with kir_bytes_free.
+ * KIR_STATUS_ERR_INVALID_ARGUMENT when nothing is there or it is another kind.
+ *
+ * # Safety
+ * `tree` must be a live tree, `path` a NUL-terminated string, `out` a
+ * writable kir_bytes.
+ */
+enum kir_status kir_ext4_tree_read(const struct kir_ext4_tree *tree,
+                                   const char *path,
+                                   struct kir_bytes *out);
+
+/**
+ * Writes the tree as a fresh ext4 image (re-imaging: any size, either
+ * profile; `size_bytes` 0 sizes it from the content plus `slack_bytes`).
+ * On success `*out` holds the image; free it with kir_bytes_free.
+ *
+ * # Safety
+ * `tree` must be a live tree; `out` a writable kir_bytes.
+ */
+enum kir_status kir_ext4_tree_to_image(const struct kir_ext4_tree *tree,
+                                       uint32_t profile,
+                                       uint64_t size_bytes,
+                                       uint64_t slack_bytes,
+                                       struct kir_bytes *out);
+
+/**
+ * Writes the tree as an uncompressed pax tar archive into `*out`; free it
+ * with kir_bytes_free.
+ *
+ * # Safety
+ * `tree` must be a live tree; `out` a writable kir_bytes.
+ */
+enum kir_status kir_ext4_tree_to_tar(const struct kir_ext4_tree *tree, struct kir_bytes *out);
+
+/**
+ * KIR's resize_rootfs.sh on files: reads `rootfs` (.ext4 or .tar, plain or
+ * .gz/.xz/.zst), lays the tarball `overlay` (NULL: none) under
+ * `modules_path` (NULL: "/"), and writes a fresh image with
+ * `extra_size_kib` KiB free into `output_dir`. `flags` ORs
+ * KIR_RESIZE_CLEAR_MODULES, KIR_RESIZE_SPARSE and KIR_RESIZE_XZ. On success
+ * `*out_path` holds the path of the image written, NUL-terminated (`len`
+ * counts the NUL; free it with kir_bytes_free). Outputs go through temporary files; nothing is left
+ * behind on failure and the input is never modified.
+ *
+ * # Safety
+ * `rootfs` and `output_dir` must be NUL-terminated strings, `overlay` and
+ * `modules_path` NULL or NUL-terminated, `out_path` a writable kir_bytes.
+ */
+enum kir_status kir_resize_rootfs(const char *rootfs,
+                                  const char *overlay,
+                                  const char *modules_path,
+                                  uint32_t flags,
+                                  uint64_t extra_size_kib,
+                                  uint32_t profile,
+                                  const char *output_dir,
+                                  struct kir_bytes *out_path);
 
 /**
  * Validates a LAVA job (`job[0..len]`, YAML) as LAVA's schema does

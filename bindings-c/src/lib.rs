@@ -13,6 +13,7 @@ use std::ffi::c_char;
 
 pub mod bootimg;
 pub mod buildplan;
+pub mod ext4;
 pub mod ffi;
 pub mod lava;
 pub mod sparse;
