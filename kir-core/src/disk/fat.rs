@@ -1172,6 +1172,28 @@ mod tests {
     }
 
     #[test]
+    fn mkfs_fat_and_mtools_volume_lists_as_mdir_shows_it() {
+        // The fuzz seed; `mdir -/ -b` prints `::/a long file name.txt`,
+        // `::/dir/`, `::/dir/x` (mtools stores `dir` and `x` as upper-case
+        // 8.3 names with the lower-case flags).
+        let seed = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fuzz/seeds/fat_read/mkfs-fat12-lfn-and-dir.img");
+        let paths: Vec<_> = list_fat(&fs::read(seed).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.path, e.is_dir, e.size))
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                ("/a long file name.txt".to_string(), false, 6),
+                ("/dir".to_string(), true, 0),
+                ("/dir/x".to_string(), false, 6),
+            ]
+        );
+    }
+
+    #[test]
     fn truncated_image_is_refused_naming_total_sectors() {
         let mut disk = Cursor::new(vec![0u8; 4 << 20]);
         build_fat(&mut disk, 4 << 20, &FatOptions::default(), &[]).unwrap();
