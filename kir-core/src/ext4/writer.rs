@@ -105,7 +105,105 @@ pub fn build_image(tree: &Tree, opts: &Options) -> Result<Vec<u8>> {
 pub fn write_image<W: Write + Seek>(tree: &Tree, opts: &Options, out: &mut W) -> Result<ImageInfo> {
     let plan = Plan::new(tree, opts)?;
     let layout = plan.fit(opts)?;
-    plan.emit(&layout, out)
+    let mut merged = Coalesce::new(out);
+    let info = plan.emit(&layout, &mut merged)?;
+    merged.finish()?;
+    Ok(info)
+}
+
+/// Turns the writer's many small positioned writes (inodes, directory
+/// blocks, files laid out one after another) into few large ones: a write
+/// that starts where the pending one ends is appended, and so is one that
+/// starts a little past it (a gap of less than [`Coalesce::GAP`] bytes filled
+/// with zeros) when nothing was ever written beyond the pending end, so the
+/// gap is known to be still zero. Anything else flushes first. Large writes
+/// go straight through without being copied.
+struct Coalesce<'w, W: Write + Seek> {
+    out: &'w mut W,
+    /// Where the next write goes.
+    pos: u64,
+    /// Offset of `buf` in the output.
+    start: u64,
+    buf: Vec<u8>,
+    /// End of the furthest write so far: bytes past it are still zero.
+    high: u64,
+}
+
+impl<'w, W: Write + Seek> Coalesce<'w, W> {
+    const GAP: u64 = 16 << 10;
+    const DIRECT: usize = 1 << 20;
+    const CAPACITY: usize = 4 << 20;
+
+    fn new(out: &'w mut W) -> Self {
+        Coalesce {
+            out,
+            pos: 0,
+            start: 0,
+            buf: Vec::with_capacity(Self::CAPACITY),
+            high: 0,
+        }
+    }
+
+    fn flush_pending(&mut self) -> std::io::Result<()> {
+        if !self.buf.is_empty() {
+            self.out.seek(SeekFrom::Start(self.start))?;
+            self.out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<()> {
+        let io = |e| Error::io("ext4 image", e);
+        self.flush_pending().map_err(io)?;
+        self.out.flush().map_err(io)
+    }
+}
+
+impl<W: Write + Seek> Write for Coalesce<'_, W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let end = self.start + self.buf.len() as u64;
+        let appendable = !self.buf.is_empty()
+            && self.pos >= end
+            && (self.pos == end || (end >= self.high && self.pos - end < Self::GAP))
+            && self.buf.len() + data.len() <= Self::CAPACITY;
+        if appendable {
+            let gap = (self.pos - end) as usize;
+            self.buf.resize(self.buf.len() + gap, 0);
+            self.buf.extend_from_slice(data);
+        } else {
+            self.flush_pending()?;
+            if data.len() >= Self::DIRECT {
+                self.out.seek(SeekFrom::Start(self.pos))?;
+                self.out.write_all(data)?;
+            } else {
+                self.start = self.pos;
+                self.buf.extend_from_slice(data);
+            }
+        }
+        self.pos += data.len() as u64;
+        self.high = self.high.max(self.pos);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.flush_pending()?;
+        self.out.flush()
+    }
+}
+
+impl<W: Write + Seek> Seek for Coalesce<'_, W> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        match to {
+            SeekFrom::Start(p) => self.pos = p,
+            other => {
+                self.flush_pending()?;
+                self.out.seek(SeekFrom::Start(self.pos))?;
+                self.pos = self.out.seek(other)?;
+            }
+        }
+        Ok(self.pos)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1840,6 +1938,39 @@ impl<'t> Plan<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn merged_writes_never_zero_what_was_written_before() {
+        // Block bitmaps and inode bitmaps of two groups written interleaved
+        // (3, 5, 4, 6) after something further out: the gap fill of the
+        // second run must not wipe block 5.
+        let mut cur = std::io::Cursor::new(Vec::new());
+        let mut w = Coalesce::new(&mut cur);
+        let put = |w: &mut Coalesce<_>, at: u64, byte: u8, len: usize| {
+            w.seek(SeekFrom::Start(at)).unwrap();
+            w.write_all(&vec![byte; len]).unwrap();
+        };
+        put(&mut w, 100, 9, 10);
+        put(&mut w, 30, 3, 10);
+        put(&mut w, 50, 5, 10);
+        put(&mut w, 40, 4, 10);
+        put(&mut w, 60, 6, 10);
+        // Forward writes with small gaps past everything: merged, gaps zero.
+        put(&mut w, 200, 7, 5);
+        put(&mut w, 210, 8, 5);
+        put(&mut w, 3 << 20, 1, 2 << 20);
+        w.finish().unwrap();
+        let out = cur.into_inner();
+        for (at, byte) in [(30, 3), (40, 4), (50, 5), (60, 6), (100, 9)] {
+            assert_eq!(&out[at..at + 10], &[byte; 10], "at {at}");
+        }
+        assert_eq!(
+            &out[200..215],
+            &[7, 7, 7, 7, 7, 0, 0, 0, 0, 0, 8, 8, 8, 8, 8]
+        );
+        assert_eq!(out.len(), 5 << 20);
+        assert!(out[3 << 20..].iter().all(|&b| b == 1));
+    }
 
     #[test]
     fn profile_names_parse() {
