@@ -114,10 +114,8 @@ pub fn write_rootfs_image(
         }
     };
     let result = (|| {
-        let mut f = File::create(&raw).map_err(|e| Error::io(&raw, e))?;
-        let info = ext4::write_image(tree, opts, &mut f)?;
-        f.sync_all().map_err(|e| Error::io(&raw, e))?;
-        drop(f);
+        let f = File::create(&raw).map_err(|e| Error::io(&raw, e))?;
+        let info = write_synced(tree, opts, f, &raw)?;
         let mut current = raw.clone();
         if sparse {
             let out = File::create(&sparse_tmp).map_err(|e| Error::io(&sparse_tmp, e))?;
@@ -134,6 +132,65 @@ pub fn write_rootfs_image(
     })();
     cleanup();
     result
+}
+
+/// Writes the image into `file` and makes it durable. A helper thread
+/// flushes what is written every [`SYNC_EVERY`] bytes, so the disk works
+/// while the image is still being written and the final sync has little
+/// left to do.
+fn write_synced(tree: &Tree, opts: &Options, file: File, path: &Path) -> Result<ImageInfo> {
+    let flusher = file.try_clone().map_err(|e| Error::io(path, e))?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<()>(1);
+    let info = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for () in rx {
+                // Errors surface in the final sync_all below.
+                let _ = flusher.sync_data();
+            }
+        });
+        let mut out = SyncBehind {
+            file: &file,
+            pending: 0,
+            tx,
+        };
+        ext4::write_image(tree, opts, &mut out)
+        // `out` and its sender drop here, which ends the helper thread.
+    })?;
+    file.sync_all().map_err(|e| Error::io(path, e))?;
+    Ok(info)
+}
+
+/// Bytes written between two background flushes.
+const SYNC_EVERY: u64 = 64 << 20;
+
+/// A file writer that asks a helper thread to flush every [`SYNC_EVERY`] bytes.
+struct SyncBehind<'f> {
+    file: &'f File,
+    pending: u64,
+    tx: std::sync::mpsc::SyncSender<()>,
+}
+
+impl std::io::Write for SyncBehind<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(data)?;
+        self.pending += n as u64;
+        if self.pending >= SYNC_EVERY {
+            self.pending = 0;
+            // A flush already queued covers this one too.
+            let _ = self.tx.try_send(());
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl std::io::Seek for SyncBehind<'_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(to)
+    }
 }
 
 /// KIR's `resize_rootfs.sh`: rootfs + overlay → a new image.
