@@ -860,6 +860,60 @@ enum kir_status kir_sparse_decode(const uint8_t *data, size_t len, struct kir_by
  */
 enum kir_status kir_disk_image(const char *layout, const char *base_dir, const char *output);
 
+/**
+ * Renders one test case for one device type as `lava-test-plans --dry-run`
+ * writes it. `template_path` is the root of a lava-test-plans template tree, or
+ * NULL for the compiled-in templates; `variables[0..variables_len]` are
+ * variable files merged left to right, then the `KEY=VALUE` items
+ * `overwrite_variables[0..overwrite_len]`. On success `*out` holds the job's
+ * YAML (UTF-8, not NUL-terminated); free it with kir_bytes_free. A template
+ * error returns KIR_STATUS_ERR_CHECK (undefined variable),
+ * KIR_STATUS_ERR_INVALID_ARGUMENT (unknown device type or test) or
+ * KIR_STATUS_ERR_MALFORMED (template or job syntax), and
+ * kir_last_error_message() names the variable, the template and the line.
+ *
+ * # Safety
+ * `template_path` must be NULL or a NUL-terminated string; `device_type` and
+ * `test` NUL-terminated strings; `variables` and `overwrite_variables` must
+ * point to their count of NUL-terminated strings (NULL only when the count
+ * is 0); `out` must point to a writable kir_bytes.
+ */
+enum kir_status kir_testplan_render(const char *template_path,
+                                    const char *device_type,
+                                    const char *test,
+                                    const char *const *variables,
+                                    size_t variables_len,
+                                    const char *const *overwrite_variables,
+                                    size_t overwrite_len,
+                                    struct kir_bytes *out);
+
+/**
+ * Renders a matrix of jobs in parallel: every device type × test × variable
+ * set. `request[0..len]` is a JSON object with `device_types` (required) and
+ * optionally `tests`, `test_plans`, `variable_sets` (a list of lists of
+ * variable files), `overwrite_variables`, `template_path` (absent or null: the
+ * compiled-in templates), `testplan_path`, `testcase_path`,
+ * `testplan_device_path`, `overlays` (`[{"url", "path"}]`), `validate` (check
+ * each job with LAVA's rules) and `raw` (also return the raw render). Unknown
+ * keys are refused.
+ *
+ * On success `*out` holds a JSON object `{"jobs": [...]}`, one entry per job,
+ * device-major: `device_type`, `test`, and either `output_path` and `yaml`
+ * (plus `raw`, and `lava_accepts` and `lava_errors` when asked) or `error`
+ * (`kind`, `message`, `variable`, `template`, `file`, `line`, `column`,
+ * `reason`). A job that fails does not stop the others and the call still
+ * returns KIR_STATUS_OK. The call fails only when the matrix is unusable: bad
+ * JSON (KIR_STATUS_ERR_INVALID_ARGUMENT), no device type or test, an
+ * unreadable variables file or test plan.
+ *
+ * # Safety
+ * `request` must point to `len` readable bytes (NULL only when `len` is 0);
+ * `out` must point to a writable kir_bytes.
+ */
+enum kir_status kir_testplan_render_matrix(const uint8_t *request,
+                                           size_t len,
+                                           struct kir_bytes *out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -17,6 +17,7 @@ pub mod ext4;
 pub mod ffi;
 pub mod lava;
 pub mod sparse;
+pub mod testplan;
 
 pub use ffi::{KirBytes, KirStatus};
 
