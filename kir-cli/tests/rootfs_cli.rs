@@ -346,6 +346,8 @@ fn resize_rootfs_errors_exit_non_zero_and_leave_no_output() {
         b"just text, neither ext4 nor tar\n",
     )
     .unwrap();
+    let modules = fs::read(input.join("modules.tar.gz")).unwrap();
+    fs::write(input.join("trunc.tar.gz"), &modules[..modules.len() / 2]).unwrap();
     let gz = input.join("rpb.rootfs.ext4.gz");
     let cases: Vec<ErrorCase> = vec![
         (

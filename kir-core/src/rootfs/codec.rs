@@ -58,7 +58,7 @@ impl Codec {
 }
 
 /// Opens a file and returns a reader of its decompressed content.
-pub fn open_decompressed(path: &Path) -> Result<Box<dyn Read>> {
+pub fn open_decompressed(path: &Path) -> Result<Box<dyn Read + Send>> {
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut head = [0u8; 8];
     let n = read_up_to(&mut f, &mut head).map_err(|e| Error::io(path, e))?;
@@ -82,7 +82,11 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// Wraps `r` in the decoder of `codec`.
-pub fn decoder<'a>(r: Box<dyn Read + 'a>, codec: Codec, name: &Path) -> Result<Box<dyn Read + 'a>> {
+pub fn decoder<'a>(
+    r: Box<dyn Read + Send + 'a>,
+    codec: Codec,
+    name: &Path,
+) -> Result<Box<dyn Read + Send + 'a>> {
     Ok(match codec {
         Codec::None => r,
         Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(r)),

@@ -68,14 +68,7 @@ pub fn apply_overlay(
     clear_modules: bool,
 ) -> Result<()> {
     if clear_modules {
-        let modules = format!("{}/lib/modules", prefix.trim_end_matches('/'));
-        let resolved = tree.resolve_parents(modules.as_bytes())?;
-        let cleared = tree.clear_dir(&resolved)?;
-        log::debug!(
-            "clear {modules} ({}): {}",
-            String::from_utf8_lossy(&resolved),
-            if cleared { "emptied" } else { "absent" }
-        );
+        clear_modules_dir(tree, prefix)?;
     }
     let reader = codec::open_decompressed(overlay)?;
     crate::tar::overlay_tar(
@@ -84,6 +77,128 @@ pub fn apply_overlay(
         prefix.as_bytes(),
         &overlay.display().to_string(),
     )
+}
+
+/// Empties `<prefix>/lib/modules` (following symlinked parents) when it exists.
+fn clear_modules_dir(tree: &mut Tree, prefix: &str) -> Result<()> {
+    let modules = format!("{}/lib/modules", prefix.trim_end_matches('/'));
+    let resolved = tree.resolve_parents(modules.as_bytes())?;
+    let cleared = tree.clear_dir(&resolved)?;
+    log::debug!(
+        "clear {modules} ({}): {}",
+        String::from_utf8_lossy(&resolved),
+        if cleared { "emptied" } else { "absent" }
+    );
+    Ok(())
+}
+
+/// Whether the file starts with the magic of a compression.
+fn is_compressed(path: &Path) -> bool {
+    let mut head = [0u8; 8];
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    !matches!(Codec::sniff(&head[..n], ""), Ok(Codec::None) | Err(_))
+}
+
+/// [`load_rootfs`] then [`apply_overlay`] (or only the clearing of
+/// `<prefix>/lib/modules` without an overlay). A compressed overlay starts
+/// decompressing on a second thread while the rootfs is read, handing its
+/// output over in 1 MiB chunks (at most [`AHEAD`] waiting), so the two
+/// decompressions overlap without holding the whole overlay in memory.
+pub fn load_with_overlay(
+    rootfs: &Path,
+    overlay: Option<&Path>,
+    prefix: &str,
+    clear_modules: bool,
+) -> Result<(Tree, RootfsKind)> {
+    let Some(o) = overlay.filter(|o| is_compressed(o)) else {
+        let (mut tree, kind) = load_rootfs(rootfs)?;
+        match overlay {
+            Some(o) => apply_overlay(&mut tree, o, prefix, clear_modules)?,
+            None if clear_modules => clear_modules_dir(&mut tree, prefix)?,
+            None => {}
+        }
+        return Ok((tree, kind));
+    };
+    let decoder = codec::open_decompressed(o)?;
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(AHEAD);
+        scope.spawn(move || pump(decoder, tx));
+        let (mut tree, kind) = load_rootfs(rootfs)?;
+        if clear_modules {
+            clear_modules_dir(&mut tree, prefix)?;
+        }
+        let reader = ChunkReader {
+            rx,
+            chunk: Vec::new(),
+            at: 0,
+        };
+        let name = o.display().to_string();
+        crate::tar::overlay_tar(&mut tree, reader, prefix.as_bytes(), &name)?;
+        Ok((tree, kind))
+    })
+}
+
+/// Chunks a decompressing thread may run ahead of the tar reader.
+const AHEAD: usize = 8;
+
+/// Reads `r` in 1 MiB chunks into `tx` until the end, an error, or the
+/// receiver is gone.
+fn pump(mut r: Box<dyn Read + Send>, tx: std::sync::mpsc::SyncSender<std::io::Result<Vec<u8>>>) {
+    loop {
+        let mut chunk = vec![0u8; 1 << 20];
+        let mut n = 0;
+        let result = loop {
+            match r.read(&mut chunk[n..]) {
+                Ok(0) => break Ok(()),
+                Ok(k) => {
+                    n += k;
+                    if n == chunk.len() {
+                        break Ok(());
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        if let Err(e) = result {
+            let _ = tx.send(Err(e));
+            return;
+        }
+        if n == 0 {
+            return;
+        }
+        chunk.truncate(n);
+        if tx.send(Ok(chunk)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The reading end of [`pump`].
+struct ChunkReader {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(next) => {
+                    self.chunk = next?;
+                    self.at = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// Writes `tree` as an ext4 image at `output`: raw, Android sparse when
@@ -254,14 +369,12 @@ fn output_stem(rootfs: &Path, kind: RootfsKind) -> String {
 /// ext4 input in the output directory gets a `.new` name instead of being
 /// overwritten.
 pub fn resize_rootfs(req: &ResizeRequest) -> Result<ResizeOutcome> {
-    let (mut tree, kind) = load_rootfs(&req.rootfs)?;
-    if let Some(overlay) = &req.overlay {
-        apply_overlay(&mut tree, overlay, &req.modules_path, req.clear_modules)?;
-    } else if req.clear_modules {
-        let modules = format!("{}/lib/modules", req.modules_path.trim_end_matches('/'));
-        let resolved = tree.resolve_parents(modules.as_bytes())?;
-        tree.clear_dir(&resolved)?;
-    }
+    let (tree, kind) = load_with_overlay(
+        &req.rootfs,
+        req.overlay.as_deref(),
+        &req.modules_path,
+        req.clear_modules,
+    )?;
 
     let mut stem = output_stem(&req.rootfs, kind);
     let mut raw = req.output_dir.join(&stem);
@@ -374,10 +487,7 @@ pub fn kir_partition_size(tree: &Tree) -> u64 {
 
 /// Runs the create-ext4-rootfs flow.
 pub fn create_ext4_rootfs(req: &CreateRequest) -> Result<ImageInfo> {
-    let (mut tree, _) = load_rootfs(&req.rootfs)?;
-    if let Some(m) = &req.modules {
-        apply_overlay(&mut tree, m, "/", false)?;
-    }
+    let (tree, _) = load_with_overlay(&req.rootfs, req.modules.as_deref(), "/", false)?;
     let mut opts = req.ext4.clone();
     if opts.size_bytes.is_none() {
         opts.size_bytes = Some(kir_partition_size(&tree));
@@ -483,15 +593,12 @@ pub struct BoardRootfsRequest {
 /// Runs the board rootfs flow.
 pub fn board_rootfs(req: &BoardRootfsRequest) -> Result<ResizeOutcome> {
     let board = rootfs_board(&req.board)?;
-    let (mut tree, kind) = load_rootfs(&req.resize.rootfs)?;
-    if let Some(overlay) = &req.resize.overlay {
-        apply_overlay(
-            &mut tree,
-            overlay,
-            &req.resize.modules_path,
-            req.resize.clear_modules,
-        )?;
-    }
+    let (mut tree, kind) = load_with_overlay(
+        &req.resize.rootfs,
+        req.resize.overlay.as_deref(),
+        &req.resize.modules_path,
+        req.resize.clear_modules,
+    )?;
     let read = |p: &Path| std::fs::read(p).map_err(|e| Error::io(p, e));
     let file_name = |p: &Path| {
         p.file_name()
