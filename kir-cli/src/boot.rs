@@ -199,11 +199,50 @@ fn mkbootimg(raw: Vec<String>) -> anyhow::Result<ExitCode> {
     let vendor_bytes = vendor_boot.map(|image| image.to_bytes()).transpose()?;
     let boot_bytes = boot.as_ref().map(|image| image.to_bytes()).transpose()?;
 
+    // Every input file, so that no output replaces one (nor the other output).
+    let mut inputs: Vec<(String, &Path)> = VALUE_FLAGS
+        .iter()
+        .filter(|(_, help)| help.starts_with("path to"))
+        .filter_map(|(name, _)| {
+            let path = matches.get_one::<String>(name)?;
+            Some((format!("--{name}"), Path::new(path.as_str())))
+        })
+        .collect();
+    inputs.extend(
+        matches
+            .get_many::<String>("vendor_ramdisk_fragment")
+            .into_iter()
+            .flatten()
+            .map(|path| {
+                (
+                    "--vendor_ramdisk_fragment".to_string(),
+                    Path::new(path.as_str()),
+                )
+            }),
+    );
+    if let (Some(boot), Some(vendor)) = (output, vendor_output) {
+        let (boot, vendor) = (Path::new(boot), Path::new(vendor));
+        if boot == vendor
+            || crate::output::refuse_input_as_output(vendor, [("--output", boot)]).is_err()
+        {
+            bail!(
+                "--vendor_boot and --output name the same file ({})",
+                vendor.display()
+            );
+        }
+    }
+    for out in [output, vendor_output].into_iter().flatten() {
+        crate::output::refuse_input_as_output(
+            Path::new(out),
+            inputs.iter().map(|(flag, path)| (flag.as_str(), *path)),
+        )?;
+    }
+
     if let (Some(path), Some(bytes)) = (vendor_output, vendor_bytes) {
-        write_atomically(Path::new(path), &bytes)?;
+        crate::output::write_bytes(Path::new(path), &bytes)?;
     }
     if let (Some(path), Some(bytes)) = (output, boot_bytes) {
-        write_atomically(Path::new(path), &bytes)?;
+        crate::output::write_bytes(Path::new(path), &bytes)?;
     }
     if let Some(boot) = boot.filter(|b| matches.get_flag("id") && b.header_version <= 2) {
         let hex: String = boot.id().iter().map(|b| format!("{b:02x}")).collect();
@@ -367,7 +406,7 @@ fn unpack_bootimg(image: &Path, out: &str, format: &str, null: bool) -> anyhow::
                 std::os::unix::fs::symlink(target, &path)
                     .with_context(|| format!("cannot link {}", path.display()))?;
             }
-            None => write_atomically(&path, &file.data)?,
+            None => crate::output::write_bytes(&path, &file.data)?,
         }
     }
 
@@ -384,26 +423,4 @@ fn unpack_bootimg(image: &Path, out: &str, format: &str, null: bool) -> anyhow::
         writeln!(stdout, "{}", unpacked.info)?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it into place.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".kir-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    temp.write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    {
-        use std::os::unix::fs::PermissionsExt;
-        temp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))?;
-    }
-    temp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

@@ -1,7 +1,7 @@
 //! `kir build-plan …`: TuxMake build plans and TuxSuite plan expansion.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -123,7 +123,10 @@ pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
                 eprintln!("kir: warning: {warning}");
             }
             match out {
-                Some(path) => write_atomically(&path, rendered.text.as_bytes())?,
+                Some(path) => {
+                    crate::output::refuse_input_as_output(&path, [("the plan", plan.as_path())])?;
+                    crate::output::write_bytes(&path, rendered.text.as_bytes())?
+                }
                 None => std::io::stdout().write_all(rendered.text.as_bytes())?,
             }
             Ok(ExitCode::SUCCESS)
@@ -156,20 +159,4 @@ fn tuxmake(catalog: &Catalog, args: Vec<String>) -> anyhow::Result<ExitCode> {
     };
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it into place.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .context("output path has no file name")?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{name}.kir-tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))?;
-    Ok(())
 }

@@ -180,6 +180,7 @@ pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
             let mut parsed =
                 Layout::from_toml(&text).with_context(|| layout.display().to_string())?;
             parsed.sparse |= sparse;
+            crate::output::refuse_input_as_output(&output, [("the layout", layout.as_path())])?;
             let base = layout.parent().filter(|p| !p.as_os_str().is_empty());
             let report = build_layout(&parsed, base.unwrap_or(Path::new(".")), &output)?;
             print_report(&output, &report);
@@ -212,6 +213,15 @@ fn parse_number(text: &str) -> anyhow::Result<u32> {
 }
 
 fn build_layout(layout: &Layout, base: &Path, output: &Path) -> anyhow::Result<DiskReport> {
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    for part in &layout.partitions {
+        inputs.extend(part.source.iter().map(|p| base.join(p)));
+        inputs.extend(part.files.iter().map(|p| base.join(p)));
+    }
+    crate::output::refuse_input_as_output(
+        output,
+        inputs.iter().map(|p| ("partition content", p.as_path())),
+    )?;
     // The library writes the image in place; build beside the target, then rename.
     let dir = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -219,10 +229,12 @@ fn build_layout(layout: &Layout, base: &Path, output: &Path) -> anyhow::Result<D
     };
     let temp = tempfile::Builder::new()
         .prefix(".kir-disk-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?
         .into_temp_path();
-    let report = disk::build_disk_image(layout, base, &temp)?;
+    let report = disk::build_disk_image(layout, base, &temp)
+        .with_context(|| format!("cannot build {}", output.display()))?;
     temp.persist(output)
         .with_context(|| format!("cannot write {}", output.display()))?;
     Ok(report)
@@ -307,12 +319,24 @@ fn img2simg(input: &str, output: &str, options: &EncodeOptions) -> anyhow::Resul
         io::copy(&mut temp, &mut io::stdout().lock()).context("cannot write to stdout")?;
         return Ok(());
     }
-    write_atomically(Path::new(output), |file| encode(file).map(drop))
+    crate::output::refuse_input_as_output(
+        Path::new(output),
+        [("the raw image", Path::new(input))],
+    )?;
+    crate::output::write_with(Path::new(output), |file| {
+        encode(file.try_clone()?).map(drop)
+    })
 }
 
 fn simg2img(inputs: &[String], output: &Path, options: &DecodeOptions) -> anyhow::Result<()> {
-    write_atomically(output, |file| {
-        let mut out = BufWriter::with_capacity(1 << 20, &file);
+    crate::output::refuse_input_as_output(
+        output,
+        inputs
+            .iter()
+            .map(|i| ("a sparse image", Path::new(i.as_str()))),
+    )?;
+    crate::output::write_with(output, |file| {
+        let mut out = BufWriter::with_capacity(1 << 20, &*file);
         let mut expanded = 0u64;
         for input in inputs {
             out.rewind()?;
@@ -332,25 +356,6 @@ fn simg2img(inputs: &[String], output: &Path, options: &DecodeOptions) -> anyhow
         }
         Ok(())
     })
-}
-
-/// Writes `path` through a temporary file beside it, renamed into place on success.
-fn write_atomically(
-    path: &Path,
-    fill: impl FnOnce(File) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let temp = tempfile::Builder::new()
-        .prefix(".kir-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    fill(temp.as_file().try_clone()?)?;
-    temp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 fn simg_dump(paths: &[PathBuf], verbose: u8, csvfile: Option<&Path>) -> anyhow::Result<()> {

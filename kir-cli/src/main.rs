@@ -9,6 +9,7 @@ mod boot;
 mod buildplan;
 mod disk;
 mod lava;
+mod output;
 mod repack;
 mod rootfs;
 mod testplan;
