@@ -75,8 +75,44 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("kir: error: {err:#}");
+            eprintln!("kir: error: {}", describe(&err));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The error and its causes joined by ": ", leaving out a cause whose text
+/// already ends the message (kir-core's I/O errors name the OS error in their
+/// own text and also give it as their source).
+fn describe(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_os_error_given_as_text_and_as_source_is_printed_once() {
+        let os = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let err =
+            anyhow::Error::new(kir_core::Error::io("rootfs.tar", os)).context("reading the rootfs");
+        let text = describe(&err);
+        assert_eq!(text.matches("not found").count(), 1, "{text}");
+        assert!(
+            text.starts_with("reading the rootfs: rootfs.tar: "),
+            "{text}"
+        );
     }
 }

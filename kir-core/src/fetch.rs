@@ -62,22 +62,54 @@ impl Source {
     }
 }
 
-/// Reads the whole input named by `text` (see [`Source::parse`]).
+/// How long a download may wait. A server that accepts the connection and
+/// then goes quiet fails the fetch instead of hanging the lab's job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchOptions {
+    /// Longest wait for the connection (name lookup included).
+    pub connect_timeout: std::time::Duration,
+    /// Longest silence while reading headers or body; each byte that
+    /// arrives starts it again, so large downloads are not cut short.
+    pub read_timeout: std::time::Duration,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            connect_timeout: std::time::Duration::from_secs(30),
+            read_timeout: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// Reads the whole input named by `text` (see [`Source::parse`]), with the
+/// default [`FetchOptions`].
 pub fn fetch(text: &str) -> Result<Vec<u8>> {
+    fetch_with(text, &FetchOptions::default())
+}
+
+/// Reads the whole input named by `text` (see [`Source::parse`]).
+pub fn fetch_with(text: &str, options: &FetchOptions) -> Result<Vec<u8>> {
     match Source::parse(text)? {
         Source::Path(path) => std::fs::read(&path).map_err(|e| Error::io(path, e)),
-        Source::Http(url) => http_get(&url),
+        Source::Http(url) => http_get(&url, options),
     }
 }
 
 #[cfg(feature = "http")]
-fn http_get(url: &str) -> Result<Vec<u8>> {
+fn http_get(url: &str, options: &FetchOptions) -> Result<Vec<u8>> {
     let fail = |reason: String| Error::Fetch {
         url: url.into(),
         reason,
     };
     log::debug!("fetching {url}");
-    let response = ureq::get(url).call().map_err(|e| fail(e.to_string()))?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_resolve(Some(options.connect_timeout))
+        .timeout_connect(Some(options.connect_timeout))
+        .timeout_per_read(Some(options.read_timeout))
+        .build()
+        .into();
+    let response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
     let mut body = Vec::new();
     response
         .into_body()
@@ -92,7 +124,7 @@ fn http_get(url: &str) -> Result<Vec<u8>> {
 }
 
 #[cfg(not(feature = "http"))]
-fn http_get(url: &str) -> Result<Vec<u8>> {
+fn http_get(url: &str, _options: &FetchOptions) -> Result<Vec<u8>> {
     Err(Error::Fetch {
         url: url.into(),
         reason: "kir-core was built without the `http` feature".into(),

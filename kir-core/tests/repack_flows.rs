@@ -403,3 +403,27 @@ fn inputs_come_from_http_file_urls_and_paths() {
     assert_eq!(fetch::fetch(&url).unwrap(), image);
     assert_eq!(fetch::fetch(&path.display().to_string()).unwrap(), image);
 }
+
+#[test]
+fn a_server_that_goes_quiet_fails_the_fetch_instead_of_hanging() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 1024];
+        let _ = stream.read(&mut request);
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nfirst bytes")
+            .unwrap();
+        // Hold the connection open, sending nothing more, until the client gives up.
+        let _ = stream.read(&mut request);
+    });
+    let options = fetch::FetchOptions {
+        read_timeout: std::time::Duration::from_millis(300),
+        ..fetch::FetchOptions::default()
+    };
+    let err = fetch::fetch_with(&format!("{base}/Image"), &options).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Fetch);
+    assert!(err.to_string().contains("/Image"), "{err}");
+    server.join().unwrap();
+}
