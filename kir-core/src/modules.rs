@@ -86,6 +86,14 @@ pub fn read_tarball(data: &[u8]) -> Result<ModulesTree> {
                 Node::File(data)
             }
             tar::EntryType::Directory => Node::Directory,
+            // The merged-/usr link of a root tree: its `usr/lib` is read as
+            // `lib` already, so the link itself is dropped.
+            tar::EntryType::Symlink
+                if path == "lib"
+                    && matches!(link_name.trim_end_matches('/'), "usr/lib" | "/usr/lib") =>
+            {
+                continue;
+            }
             tar::EntryType::Symlink => Node::Symlink(link_name),
             tar::EntryType::Link => match normalize(&link_name)? {
                 Some(target) => Node::HardLink(target),
@@ -128,6 +136,7 @@ pub fn read_tarball(data: &[u8]) -> Result<ModulesTree> {
         );
     }
 
+    refuse_paths_through_non_directories(&tree)?;
     add_missing_parents(&mut tree);
     let release = single_release(&tree)?;
     let modules: Vec<&NewEntry> = tree.values().filter(|e| is_module(&e.path)).collect();
@@ -291,6 +300,29 @@ fn normalize(raw: &str) -> Result<Option<String>> {
     }))
 }
 
+/// An entry under a name the tarball also gives a symlink (or any other
+/// non-directory) would be written through that link when the ramdisk is
+/// unpacked: `lib -> /tmp` then `lib/x` puts `x` in `/tmp`. Refused, as
+/// the rootfs tar reader refuses it.
+fn refuse_paths_through_non_directories(tree: &BTreeMap<String, NewEntry>) -> Result<()> {
+    for path in tree.keys() {
+        let mut at = path.as_str();
+        while let Some(i) = at.rfind('/') {
+            at = &at[..i];
+            if let Some(parent) = tree.get(at)
+                && !matches!(parent.node, Node::Directory)
+            {
+                return Err(Error::UnsafePath {
+                    archive: "modules tarball".into(),
+                    entry: path.clone(),
+                    reason: format!("passes through {at:?}, which is not a directory"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn add_missing_parents(tree: &mut BTreeMap<String, NewEntry>) {
     let mut missing = BTreeSet::new();
     for path in tree.keys() {
@@ -439,6 +471,53 @@ mod tests {
         assert_eq!(normalize("./").unwrap(), None);
         assert!(normalize("../etc/passwd").is_err());
         assert!(normalize("/lib/modules").is_err());
+    }
+
+    fn tarball(entries: &[(&str, Option<&str>)]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        for (path, link) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_mode(0o644);
+            match link {
+                Some(target) => {
+                    header.set_entry_type(tar::EntryType::Symlink);
+                    header.set_size(0);
+                    builder.append_link(&mut header, path, target).unwrap();
+                }
+                None => {
+                    header.set_size(1);
+                    builder.append_data(&mut header, path, &b"x"[..]).unwrap();
+                }
+            }
+        }
+        builder.into_inner().unwrap()
+    }
+
+    #[test]
+    fn entries_written_through_a_symlink_of_the_same_tarball_are_refused() {
+        let tar = tarball(&[
+            ("lib/modules/6.1.0/modules.dep", None),
+            ("lib/modules/6.1.0/esc", Some("/tmp")),
+            ("lib/modules/6.1.0/esc/evil", None),
+        ]);
+        let err = read_tarball(&tar).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::UnsafePath);
+        assert!(err.to_string().contains("esc/evil"), "{err}");
+    }
+
+    #[test]
+    fn the_merged_usr_lib_link_of_a_root_tree_is_dropped_not_refused() {
+        let tar = tarball(&[
+            ("lib", Some("usr/lib")),
+            ("usr/lib/modules/6.1.0/modules.dep", None),
+        ]);
+        let tree = read_tarball(&tar).unwrap();
+        assert_eq!(tree.release, "6.1.0");
+        assert!(
+            tree.entries
+                .iter()
+                .all(|e| !matches!(e.node, Node::Symlink(_)))
+        );
     }
 
     #[test]
