@@ -157,7 +157,17 @@ pub fn parse_tuxmake_args<S: AsRef<str>>(args: &[S]) -> Result<Request> {
                 request.image = Some(value);
                 image_or_registry = true;
             }
-            "--timestamp" => request.timestamp = Some(value),
+            "--timestamp" => {
+                // Seconds since the epoch, as SOURCE_DATE_EPOCH and
+                // KBUILD_BUILD_TIMESTAMP's `@` form expect.
+                if value.parse::<u64>().is_err() {
+                    return Err(bad(
+                        arg,
+                        format!("not a number of seconds since 1970: {value:?}"),
+                    ));
+                }
+                request.timestamp = Some(value)
+            }
             "--dynamic" => {
                 let (k, v) = key_value(arg, &value)?;
                 request.dynamic.insert(k, v);
@@ -231,6 +241,14 @@ mod tests {
     fn second_equals_in_make_variable_is_refused() {
         let err = parse_tuxmake_args(&["KCFLAGS=-DX=1"]).unwrap_err();
         assert!(err.to_string().contains("second '='"), "{err}");
+    }
+
+    #[test]
+    fn timestamp_must_be_whole_seconds() {
+        let err = parse_tuxmake_args(&["--timestamp", "abc"]).unwrap_err();
+        assert!(err.to_string().contains("--timestamp"), "{err}");
+        let r = parse_tuxmake_args(&["--timestamp=1700000000"]).unwrap();
+        assert_eq!(r.timestamp.as_deref(), Some("1700000000"));
     }
 
     #[test]
