@@ -78,3 +78,16 @@ fn own_templates_finalize(bencher: divan::Bencher) {
         .unwrap_or_default();
     bencher.bench(|| finalize(divan::black_box(&raw)));
 }
+
+/// LAVA's checks (lava-job's validator) on that one job.
+#[divan::bench]
+fn own_templates_validate(bencher: divan::Bencher) {
+    let vars = bundled_variables();
+    let Ok(job) =
+        Renderer::new(&TreePaths::bundled()).render("qemu-arm64", "ltp-syscalls.yaml", &vars, &[])
+    else {
+        return;
+    };
+    let options = lava_job::validate::Options::default();
+    bencher.bench(|| testplan_core::render::validate_job(divan::black_box(&job), &options));
+}
