@@ -81,7 +81,8 @@ pub enum Cmd {
         #[arg(long)]
         timestamp: Option<i64>,
     },
-    /// Build a partitioned disk image (raw or sparse) from a TOML layout.
+    /// Build a partitioned disk image (raw or sparse) from a TOML layout
+    /// (format: README.md, "kir disk-image layouts").
     #[command(name = "disk-image")]
     DiskImage {
         /// Layout file; relative paths in it are taken from its directory.
