@@ -134,14 +134,45 @@ pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
     }
 }
 
+const TUXMAKE_HELP: &str = "\
+usage: kir build-plan tuxmake [--json] [--timestamp EPOCH] [--dynamic NAME=VALUE]
+                              [tuxmake options] [KEY=VALUE...] [target...]
+
+Prints the commands tuxmake 1.45.0 would run for these options, without
+running them: targets in order, preconditions, argv, environment, artifacts
+and a reproducer.
+
+tuxmake options (same meaning as tuxmake's):
+  -C, --directory DIR         kernel source tree (default: .)
+  -b, --build-dir DIR         build directory
+  -o, --output-dir DIR        where artifacts would be collected
+  -a, --target-arch ARCH      target architecture (arm64, x86_64, riscv, ...)
+  -t, --toolchain NAME        gcc, clang, gcc-13, clang-17, llvm, ...
+  -k, --kconfig CONFIG        defconfig, tinyconfig, a file or a URL
+  -K, --kconfig-add ITEM      config fragment, URL, make target or CONFIG_X=y (repeatable)
+  -I, --kernel-image NAME     Image, Image.gz, zImage, bzImage, ...
+  -M, --make-target NAME      extra make target (repeatable)
+  -w, --wrapper NAME          ccache, sccache or none
+  -e, --environment KEY=VAL   environment variable for the build (repeatable)
+  -j, --jobs N                parallel jobs
+  -r, --runtime NAME          null, docker or podman
+  -i, --image IMAGE           container image; --image-registry REGISTRY
+  KEY=VALUE                   make variable (LLVM=1, CROSS_COMPILE=..., ...)
+  target                      config, kernel, modules, dtbs, headers, ... (default: tuxmake's)
+Accepted and without effect on the plan: -c/--color, -F/--fail-fast, -v, -q,
+-d, -s, --pre-build-hook, --post-build-hook, --results-hook.
+
+kir's own options:
+  --json                      plan.json instead of text
+  --timestamp EPOCH           KBUILD_BUILD_TIMESTAMP and archive times (seconds)
+  --dynamic NAME=VALUE        value of a dynamic make variable tuxmake would probe
+                              in its build environment
+";
+
 fn tuxmake(catalog: &Catalog, args: Vec<String>) -> anyhow::Result<ExitCode> {
     let end = args.iter().position(|a| a == "--").unwrap_or(args.len());
     if args[..end].iter().any(|a| a == "-h" || a == "--help") {
-        println!(
-            "usage: kir build-plan tuxmake [--json] [--timestamp EPOCH] [--dynamic NAME=VALUE] \
-             [tuxmake options] [KEY=VALUE...] [target...]\n\n\
-             Prints the commands tuxmake 1.45.0 would run for these options, without running them."
-        );
+        print!("{TUXMAKE_HELP}");
         return Ok(ExitCode::SUCCESS);
     }
     let json = args[..end].iter().any(|a| a == "--json");
