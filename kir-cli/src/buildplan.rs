@@ -182,7 +182,15 @@ fn tuxmake(catalog: &Catalog, args: Vec<String>) -> anyhow::Result<ExitCode> {
         .filter(|(i, a)| !(*i < end && *a == "--json"))
         .map(|(_, a)| a)
         .collect();
-    let planned = plan_args(catalog, &rest, &SystemHost)?;
+    let planned = match plan_args(catalog, &rest, &SystemHost) {
+        Ok(planned) => planned,
+        // A usage error exits 2, as tuxmake's (argparse's) do.
+        Err(e @ build_plan::Error::Arguments { .. }) => {
+            eprintln!("kir: error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let text = if json {
         planned.to_json()
     } else {
