@@ -56,6 +56,8 @@ best_of_3() { # prints the best wall time in seconds of running "$@" three times
   printf '%.2f' "$best"
 }
 
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
 # --- 1. build ---------------------------------------------------------------
 mkdir "$WORK/tree"
 tar -C "$WORK/tree" -xpf "$MINBASE"
@@ -95,3 +97,4 @@ e2fsck -fn "$WORK/k/rootfs.ext4" >/dev/null
 t_ref=$(best_of_3 pipeline)
 t_kir=$(best_of_3 kir_reimage)
 echo "re-image: mke2fs-made $(($(stat -c %s "$WORK/rootfs.ext4.gz") / 1048576)) MiB .ext4.gz + modules: gunzip+debugfs rdump+tar+mke2fs -d ${t_ref}s, kir ${t_kir}s, speed-up $(echo "scale=2; $t_ref / $t_kir" | bc)x"
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
