@@ -354,17 +354,20 @@ fn check_action(checker: &Checker, action: &Node, path: &Path, out: &mut Finding
     match schema {
         Some(s) => checker.check(&s, body, &path, out),
         None => {
+            // The value that was not recognised, when there is one.
+            let named = |key: &str, label: &str| match selector(key) {
+                Some((Some(value), mark)) => (format!("{label} {value:?}"), mark),
+                Some((None, mark)) => (format!("{label} (not a string)"), mark),
+                None => (format!("{label} (missing)"), body.mark),
+            };
             let (what, mark) = match kind {
-                "deploy" => ("deploy `to`", selector("to").map_or(body.mark, |s| s.1)),
-                "boot" => (
-                    "boot `method`",
-                    selector("method").map_or(body.mark, |s| s.1),
-                ),
+                "deploy" => named("to", "deploy `to`"),
+                "boot" => named("method", "boot `method`"),
                 "test" => (
-                    "test (it needs definitions, interactive, monitors or services)",
+                    "test (it needs definitions, interactive, monitors or services)".to_string(),
                     body.mark,
                 ),
-                _ => ("action type", action.mark),
+                _ => (format!("action type {kind:?}"), action.mark),
             };
             out.error(
                 IssueKind::UnknownAction,

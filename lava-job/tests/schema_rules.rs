@@ -222,10 +222,11 @@ fn unknown_boot_method_and_deploy_target_are_refused() {
         Some(IssueKind::UnknownAction)
     );
     let text = job(QEMU, "- deploy:\n    to: cloud\n");
-    assert_eq!(
-        run(&text, false).errors().next().map(|i| i.kind),
-        Some(IssueKind::UnknownAction)
-    );
+    let report = run(&text, false);
+    let issue = report.errors().next().expect("an error");
+    assert_eq!(issue.kind, IssueKind::UnknownAction);
+    // The message shows the value that was not recognised.
+    assert!(issue.message.contains("\"cloud\""), "{}", issue.message);
 }
 
 #[test]
