@@ -6,6 +6,7 @@
 //! DIR` for where jobs are written, and `--batch FILE` to render many command
 //! lines' jobs in one process.
 
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,8 +14,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{ArgAction, Args, Parser, Subcommand};
+use rayon::prelude::*;
 use testplan_core::bundled::is_bundled;
-use testplan_core::render::{JobOutcome, JobRequest, MatrixSpec, Overlay, render_matrix_with};
+use testplan_core::render::{Job, JobOutcome, JobRequest, MatrixSpec, Overlay, render_matrix_with};
 use testplan_core::squad::SquadOptions;
 use testplan_core::vars::missing_variables;
 
@@ -341,7 +343,7 @@ fn prepare(args: &LavaTestPlans, overlays: &[Overlay], cwd: &Path) -> anyhow::Re
     })))
 }
 
-/// Renders the jobs of all groups in one parallel call, then writes, checks and
+/// Renders the jobs of all groups in one parallel call, then checks, writes and
 /// submits each group's jobs. The status is 1 if any group failed.
 fn render_groups(mut groups: Vec<Group>, validate: bool) -> ExitCode {
     let sizes: Vec<usize> = groups.iter().map(|g| g.requests.len()).collect();
@@ -352,32 +354,60 @@ fn render_groups(mut groups: Vec<Group>, validate: bool) -> ExitCode {
     let validate = validate.then(lava_job::validate::Options::default);
     let mut outcomes = render_matrix_with(&requests, validate.as_ref()).into_iter();
     let mut failed = false;
-    for (group, size) in groups.iter().zip(sizes) {
-        let outcomes: Vec<JobOutcome> = outcomes.by_ref().take(size).collect();
-        match finish(group, outcomes) {
-            Ok(true) => {}
-            Ok(false) => failed = true,
-            Err(err) => {
-                group.log.error(&format!("{err:#}"));
-                failed = true;
+    let checked: Vec<(&Group, bool, Vec<Job>)> = groups
+        .iter()
+        .zip(sizes)
+        .map(|(group, size)| {
+            let (ok, jobs) = check(group, outcomes.by_ref().take(size));
+            failed |= !ok;
+            (group, ok, jobs)
+        })
+        .collect();
+
+    let files: Vec<(PathBuf, &str)> = checked
+        .iter()
+        .filter_map(|(g, _, jobs)| g.out_dir.as_ref().map(|dir| (dir, jobs)))
+        .flat_map(|(dir, jobs)| {
+            jobs.iter()
+                .map(move |job| (dir.join(job.output_path()), job.yaml.as_str()))
+        })
+        .collect();
+    if let Err(err) = write_all(&files) {
+        eprintln!("{err:#}");
+        return ExitCode::from(1);
+    }
+
+    for (group, ok, jobs) in &checked {
+        if let Some(dir) = &group.out_dir {
+            for job in jobs {
+                group
+                    .log
+                    .info(&dir.join(job.output_path()).display().to_string());
             }
+        }
+        if group.dry_run {
+            continue;
+        }
+        // A group with a failed job submits nothing.
+        if !*ok || !submit_group(group, jobs) {
+            failed = true;
         }
     }
     ExitCode::from(u8::from(failed))
 }
 
-/// Writes a group's jobs, reports failures and validation issues, and submits
-/// the jobs to SQUAD when not a dry run. Returns whether everything succeeded.
-fn finish(group: &Group, outcomes: Vec<JobOutcome>) -> anyhow::Result<bool> {
+/// Reports a group's failed jobs and validation issues; returns whether all
+/// went well, and the rendered jobs.
+fn check(group: &Group, outcomes: impl Iterator<Item = JobOutcome>) -> (bool, Vec<Job>) {
     let log = &group.log;
-    let mut failed = false;
+    let mut ok = true;
     let mut jobs = Vec::new();
     for outcome in outcomes {
         let job = match outcome.result {
             Ok(job) => job,
             Err(err) => {
                 log.error(&format!("{}/{}: {err}", outcome.device_type, outcome.test));
-                failed = true;
+                ok = false;
                 continue;
             }
         };
@@ -389,34 +419,48 @@ fn finish(group: &Group, outcomes: Vec<JobOutcome>) -> anyhow::Result<bool> {
                 ));
             }
             if !report.lava_accepts() {
-                failed = true;
+                ok = false;
             }
-        }
-        if let Some(dir) = &group.out_dir {
-            let path = dir.join(job.output_path());
-            write_atomically(&path, job.yaml.as_bytes())?;
-            log.info(&path.display().to_string());
         }
         jobs.push(job);
     }
+    (ok, jobs)
+}
 
-    if group.dry_run {
-        return Ok(!failed);
+/// Writes every file, each through a temporary file renamed into place. A path
+/// given twice (the same device and test in two batch lines) is written once,
+/// with the later text, as successive runs would leave it. Directories are
+/// made first, then the files are written in parallel.
+fn write_all(files: &[(PathBuf, &str)]) -> anyhow::Result<()> {
+    let mut last: HashMap<&Path, usize> = HashMap::with_capacity(files.len());
+    for (i, (path, _)) in files.iter().enumerate() {
+        last.insert(path, i);
     }
+    let dirs: BTreeSet<&Path> = files.iter().filter_map(|(p, _)| p.parent()).collect();
+    for dir in dirs {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    files
+        .par_iter()
+        .enumerate()
+        .filter(|(i, (path, _))| last.get(path.as_path()) == Some(i))
+        .try_for_each(|(_, (path, text))| write_atomically(path, text.as_bytes()))
+}
+
+/// Submits a group's jobs to SQUAD. Returns false when the submission options
+/// are refused.
+fn submit_group(group: &Group, jobs: &[Job]) -> bool {
     if let Err(e) = group.squad.check() {
-        log.error(&e.to_string());
-        failed = true;
-    }
-    if failed {
-        return Ok(false);
+        group.log.error(&e.to_string());
+        return false;
     }
     if let Some(token) = &group.qa_token {
-        for job in &jobs {
-            submit(&group.squad, token, &job.device_type, &job.yaml, log);
+        for job in jobs {
+            submit(&group.squad, token, &job.device_type, &job.yaml, &group.log);
         }
     }
     // Direct submission to LAVA with --lava-token is a no-op in the Python tool too.
-    Ok(true)
+    true
 }
 
 /// `--overlay URL [PATH]` occurrences from the command line. clap checks the
@@ -448,10 +492,10 @@ fn overlay_groups(argv: impl Iterator<Item = String>) -> Vec<Overlay> {
     out
 }
 
-/// Writes through a temporary file in the target directory, then renames it into place.
+/// Writes through a temporary file in the target directory (which exists),
+/// then renames it into place.
 fn write_atomically(path: &Path, data: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -435,7 +435,8 @@ fn batch_renders_every_line_and_reports_a_failing_one() {
          --device-type qemu-arm64 --test-plan smoke\n\
          \n\
          --device-type dragonboard-845c --test-case boot.yaml missing.yaml\n\
-         --device-type dragonboard-845c --test-case ltp-syscalls.yaml --overwrite-variables BUILD_NUMBER=4242\n",
+         --device-type dragonboard-845c --test-case ltp-syscalls.yaml --overwrite-variables BUILD_NUMBER=4242\n\
+         --device-type qemu-arm64 --test-case boot.yaml --overwrite-variables BUILD_NUMBER=9191\n",
     )
     .unwrap();
     let run = kir(
@@ -467,6 +468,9 @@ fn batch_renders_every_line_and_reports_a_failing_one() {
     }
     let tagged = std::fs::read_to_string(jobs.join("dragonboard-845c/ltp-syscalls.yaml")).unwrap();
     assert!(tagged.contains("4242"), "{tagged}");
+    // The same file from two lines: the later line's job, as two runs would leave it.
+    let twice = std::fs::read_to_string(jobs.join("qemu-arm64/boot.yaml")).unwrap();
+    assert!(twice.contains("9191"), "{twice}");
 
     std::fs::write(
         cwd.path().join("bad.txt"),
