@@ -39,6 +39,26 @@ impl Codec {
         }
     }
 
+    /// The codec an output named `path` is written with: [`Codec::from_name`],
+    /// refusing a suffix of a compression kir does not write (`.bz2`, `.lz4`,
+    /// ...) rather than writing raw bytes under that name.
+    pub fn for_output(path: &Path) -> Result<Codec> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        const UNSUPPORTED: &[&str] = &[
+            ".bz2", ".tbz", ".tbz2", ".lz4", ".lzma", ".lz", ".lzo", ".z", ".zip", ".7z",
+        ];
+        if let Some(suffix) = UNSUPPORTED.iter().find(|s| name.ends_with(*s)) {
+            return Err(Error::invalid_argument(
+                path.display().to_string(),
+                format!("kir writes no {suffix} compression (use .gz, .xz, .zst or no suffix)"),
+            ));
+        }
+        Ok(Codec::from_name(path))
+    }
+
     /// The codec whose magic starts `head`; other compressions are refused.
     pub fn sniff(head: &[u8], input: &str) -> Result<Codec> {
         match compress::sniff(head) {

@@ -42,13 +42,29 @@ pub fn load_rootfs(path: &Path) -> Result<(Tree, RootfsKind)> {
         }
         let tar =
             BufReader::with_capacity(1 << 20, File::open(path).map_err(|e| Error::io(path, e))?);
-        return Ok((crate::tar::read_tar(tar, &name)?, RootfsKind::Tar));
+        return Ok((
+            non_empty(crate::tar::read_tar(tar, &name)?, &name)?,
+            RootfsKind::Tar,
+        ));
     }
     let data = codec::read_all(codec::open_decompressed(path)?, path)?;
     if data.get(1080..1082) == Some(&[0x53, 0xEF]) {
         return Ok((ext4::read_image(&data)?, RootfsKind::Ext4));
     }
-    Ok((crate::tar::read_tar(&data[..], &name)?, RootfsKind::Tar))
+    let tree = crate::tar::read_tar(&data[..], &name)?;
+    Ok((non_empty(tree, &name)?, RootfsKind::Tar))
+}
+
+/// A rootfs with nothing in it is a wrong or truncated input (an empty file
+/// reads as a tarball without entries), never something to image.
+fn non_empty(tree: Tree, name: &str) -> Result<Tree> {
+    if tree.is_empty() {
+        return Err(Error::invalid_argument(
+            name,
+            "no files: neither an ext4 image nor a tarball with entries",
+        ));
+    }
+    Ok(tree)
 }
 
 fn is_ext4(f: &File) -> Result<bool> {
@@ -219,6 +235,7 @@ pub fn write_rootfs_image(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "rootfs".into());
+    let codec = Codec::for_output(output)?;
     let tmp = |tag: &str| dir.join(format!(".{name}.{tag}.kir-tmp"));
     let raw = tmp("raw");
     let sparse_tmp = tmp("sparse");
@@ -237,7 +254,6 @@ pub fn write_rootfs_image(
             crate::sparse::encode_file(&raw, out, &crate::sparse::EncodeOptions::default())?;
             current = sparse_tmp.clone();
         }
-        let codec = Codec::from_name(output);
         if codec != Codec::None {
             codec::compress_file(&current, &packed, codec)?;
             current = packed.clone();
@@ -437,6 +453,7 @@ pub fn write_tarball(tree: &Tree, path: &Path) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let codec = Codec::for_output(path)?;
     let raw = dir.join(format!(".{name}.tar.kir-tmp"));
     let packed = dir.join(format!(".{name}.packed.kir-tmp"));
     let result = (|| {
@@ -445,7 +462,7 @@ pub fn write_tarball(tree: &Tree, path: &Path) -> Result<()> {
         crate::tar::write_tar(tree, &mut w)?;
         std::io::Write::flush(&mut w).map_err(|e| Error::io(&raw, e))?;
         drop(w);
-        codec::compress_file(&raw, &packed, Codec::from_name(path))?;
+        codec::compress_file(&raw, &packed, codec)?;
         std::fs::rename(&packed, path).map_err(|e| Error::io(path, e))
     })();
     let _ = std::fs::remove_file(&raw);
@@ -639,6 +656,26 @@ pub fn board_rootfs(req: &BoardRootfsRequest) -> Result<ResizeOutcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_output_suffix_of_an_unwritten_compression_is_refused_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("rootfs.ext4.bz2");
+        let err =
+            write_rootfs_image(&Tree::default(), &Options::default(), &out, false).unwrap_err();
+        assert!(err.to_string().contains(".bz2"), "{err}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn an_empty_file_is_not_an_empty_rootfs() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.ext4");
+        std::fs::write(&empty, b"").unwrap();
+        let err = load_rootfs(&empty).unwrap_err();
+        assert!(err.to_string().contains("empty.ext4"), "{err}");
+        assert!(err.to_string().contains("no files"), "{err}");
+    }
 
     #[test]
     fn output_names_follow_kir() {
