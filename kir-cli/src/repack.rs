@@ -89,7 +89,7 @@ pub struct RepackBootArgs {
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Where the images go (default: kir-demo in the temporary directory).
+    /// Where the images go (default: a new kir-demo-XXXXXX in the temporary directory).
     #[arg(short = 'o', long = "output-dir")]
     output_dir: Option<PathBuf>,
 }
@@ -248,9 +248,16 @@ fn board_rootfs(
 }
 
 fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
-    let dir = args
-        .output_dir
-        .unwrap_or_else(|| std::env::temp_dir().join("kir-demo"));
+    // A fresh directory by default, so two users (or two runs) of one
+    // machine never write over each other's images.
+    let dir = match args.output_dir {
+        Some(dir) => dir,
+        None => tempfile::Builder::new()
+            .prefix("kir-demo-")
+            .tempdir()
+            .context("cannot create a directory for the demo's images")?
+            .keep(),
+    };
     println!(
         "kir demo: KIR boot targets on built-in inputs (kernel {})",
         repack::demo::RELEASE
