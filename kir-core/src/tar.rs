@@ -74,6 +74,10 @@ fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
 }
 
 /// Reads a 64 KiB chunk at a time; all-zero chunks become holes.
+/// Most memory reserved ahead for one run of file data (it still grows past
+/// this when the data is really there).
+const MAX_RESERVE: usize = 64 << 20;
+
 fn read_sparse_data(mut r: impl Read, size: u64, archive: &str, name: &[u8]) -> Result<FileData> {
     const CHUNK: usize = 64 * 1024;
     let mut runs: Vec<DataRun> = Vec::new();
@@ -104,11 +108,22 @@ fn read_sparse_data(mut r: impl Read, size: u64, archive: &str, name: &[u8]) -> 
                 Some(run) if run.offset + run.data.len() as u64 == offset => {
                     run.data.extend_from_slice(chunk)
                 }
-                _ => runs.push(DataRun {
-                    offset,
-                    data: chunk.to_vec(),
-                }),
+                _ => {
+                    // Room for the rest of the file (bounded, since the size
+                    // comes from a header), so a long run is not copied
+                    // again each time its vector grows.
+                    let mut data = Vec::with_capacity(
+                        usize::try_from(size.saturating_sub(offset))
+                            .unwrap_or(usize::MAX)
+                            .clamp(n, MAX_RESERVE),
+                    );
+                    data.extend_from_slice(chunk);
+                    runs.push(DataRun { offset, data });
+                }
             }
+        } else if let Some(run) = runs.last_mut() {
+            // A hole ends the run: give back what was reserved past it.
+            run.data.shrink_to_fit();
         }
         offset += n as u64;
     }
@@ -319,10 +334,10 @@ impl<R: Read> TarStream<'_, R> {
                 ));
             }
             let seg = read_sparse_data(&mut (&mut body).take(len), len, self.archive, name)?;
-            for run in seg.runs() {
+            for run in seg.into_runs() {
                 let run = DataRun {
                     offset: off + run.offset,
-                    data: run.data.clone(),
+                    data: run.data,
                 };
                 match runs.last_mut() {
                     Some(last) if last.offset + last.data.len() as u64 == run.offset => {

@@ -137,6 +137,11 @@ impl FileData {
         &self.runs
     }
 
+    /// The data runs, sorted by offset, given up without copying them.
+    pub fn into_runs(self) -> Vec<DataRun> {
+        self.runs
+    }
+
     /// Bytes of data actually stored (holes excluded).
     pub fn stored_len(&self) -> u64 {
         self.runs.iter().map(|r| r.data.len() as u64).sum()
