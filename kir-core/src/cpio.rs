@@ -950,6 +950,7 @@ pub fn extract(entries: &[Entry], dest: &Path) -> Result<ExtractReport> {
     for entry in entries {
         checked.push(safe_relative(&archive, &entry.name)?);
     }
+    refuse_paths_through_non_directories(&archive, entries, &checked, dest)?;
     std::fs::create_dir_all(dest).map_err(|e| Error::io(dest, e))?;
 
     let mut report = ExtractReport::default();
@@ -1048,6 +1049,50 @@ fn safe_relative(archive: &str, name: &str) -> Result<PathBuf> {
         }
     }
     Ok(rel)
+}
+
+/// Plays the extraction through without writing: an entry whose parent is,
+/// by the time it is written, a symlink or another non-directory (one the
+/// archive makes earlier or one already below `dest`) is refused before
+/// anything is written.
+#[cfg(unix)]
+fn refuse_paths_through_non_directories(
+    archive: &str,
+    entries: &[Entry],
+    checked: &[PathBuf],
+    dest: &Path,
+) -> Result<()> {
+    // Paths the archive has made so far, and whether each is a directory.
+    let mut made: HashMap<&Path, bool> = HashMap::new();
+    for (entry, rel) in entries.iter().zip(checked) {
+        if rel.as_os_str().is_empty() {
+            continue;
+        }
+        for ancestor in rel.ancestors().skip(1) {
+            if ancestor.as_os_str().is_empty() {
+                break;
+            }
+            let is_dir = match made.get(ancestor) {
+                Some(&is_dir) => is_dir,
+                None => std::fs::symlink_metadata(dest.join(ancestor))
+                    .map(|m| m.is_dir())
+                    .unwrap_or(true),
+            };
+            if !is_dir {
+                return Err(Error::UnsafePath {
+                    archive: archive.to_string(),
+                    entry: entry.name.clone(),
+                    reason: format!(
+                        "passes through {}, which is not a directory (a symlink or a file)",
+                        ancestor.display()
+                    ),
+                });
+            }
+        }
+        let is_dir = matches!(entry.file_type(), Some(FileType::Directory));
+        made.insert(rel.as_path(), is_dir);
+    }
+    Ok(())
 }
 
 #[cfg(unix)]

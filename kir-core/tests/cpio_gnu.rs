@@ -300,12 +300,17 @@ fn extraction_refuses_writing_through_a_symlink_the_archive_made() {
     let target = outer.path().join("outside");
     std::fs::create_dir(&target).unwrap();
     let entries = archive_of(&[
+        ("init", Node::File(b"x".to_vec())),
         ("link", Node::Symlink(target.display().to_string())),
         ("link/file", Node::File(b"x".to_vec())),
     ]);
     let err = cpio::extract(&entries, &dest).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::UnsafePath);
     assert!(!target.join("file").exists());
+    assert!(
+        !dest.exists(),
+        "the symlink trick is found before anything is written"
+    );
 }
 
 #[test]
