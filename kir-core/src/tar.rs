@@ -394,6 +394,9 @@ fn read_entries(
         max_ext: 64 << 20,
     };
     let dir_meta = Metadata::new(0o755, 0, 0, Timestamp::default());
+    // Symlinks this archive made: an overlay follows the tree's own links,
+    // never its own (`esc -> /` then `esc/etc/passwd` is a trick).
+    let mut own_links: std::collections::HashSet<InodeId> = std::collections::HashSet::new();
     let mut long_name: Option<Vec<u8>> = None;
     let mut long_link: Option<Vec<u8>> = None;
     let mut pax: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
@@ -525,12 +528,20 @@ fn read_entries(
 
         let name = clean_name(archive, &raw_name)?;
         let mut full = join(&prefix, &name);
+        let refuse = |e: Error| match e {
+            Error::InvalidArgument { reason, .. } => unsafe_path(archive, &raw_name, &reason),
+            other => other,
+        };
         if follow && !name.is_empty() {
-            full = tree.resolve_parents(&full)?;
+            full = tree
+                .resolve_parents_except(&full, &own_links)
+                .map_err(refuse)?;
             if typeflag == b'5' {
                 // A directory entry over a symlink to a directory goes
                 // through it, as extracting into an existing tree does.
-                let probe = tree.resolve_parents(&[&full[..], b"/probe"].concat())?;
+                let probe = tree
+                    .resolve_parents_except(&[&full[..], b"/probe"].concat(), &own_links)
+                    .map_err(refuse)?;
                 full = probe[..probe.len() - b"/probe".len()].to_vec();
                 if full.is_empty() {
                     full = b"/".to_vec();
@@ -559,7 +570,9 @@ fn read_entries(
                 let target = clean_name(archive, &link)?;
                 let mut target = join(&prefix, &target);
                 if follow {
-                    target = tree.resolve_parents(&target)?;
+                    target = tree
+                        .resolve_parents_except(&target, &own_links)
+                        .map_err(refuse)?;
                 }
                 tree.hard_link(&full, &target, &dir_meta)
                     .map_err(|e| match e {
@@ -613,11 +626,20 @@ fn read_entries(
                 "names the root but is not a directory",
             ));
         }
+        // A link the tree already has (a root tarball's `lib -> usr/lib`
+        // laid over the same root) stays the tree's own.
+        let is_link = match &kind {
+            NodeKind::Symlink(target) => !matches!(
+                tree.lookup(&full)?.and_then(|id| tree.node(id)),
+                Some(Node { kind: NodeKind::Symlink(old), .. }) if old == target
+            ),
+            _ => false,
+        };
         let node = Node { kind, meta, xattrs };
-        tree.insert(&full, node, &dir_meta).map_err(|e| match e {
-            Error::InvalidArgument { reason, .. } => unsafe_path(archive, &raw_name, &reason),
-            other => other,
-        })?;
+        let id = tree.insert(&full, node, &dir_meta).map_err(refuse)?;
+        if is_link {
+            own_links.insert(id);
+        }
     }
     Ok(())
 }

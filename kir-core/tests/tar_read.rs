@@ -9,7 +9,7 @@ use std::process::Command;
 use ext4_support::*;
 use kir_core::ext4::{Node, NodeKind, Tree};
 use kir_core::rootfs::codec;
-use kir_core::tar::{read_tar, read_tar_into, write_tar};
+use kir_core::tar::{overlay_tar, read_tar, read_tar_into, write_tar};
 use kir_core::{Error, ErrorKind};
 
 fn have_gnu_tar() -> bool {
@@ -285,4 +285,48 @@ fn overlay_lands_under_its_prefix_and_replaces_files() {
             .unwrap()
             .is_some()
     );
+}
+
+/// A usr-merged root: `/lib` is a link to `usr/lib`.
+fn merged_usr_root() -> Tree {
+    let d = meta(0o755, 0, 0, 1);
+    let mut tree = Tree::new(d.clone());
+    tree.insert(b"/usr/lib", Node::new(NodeKind::empty_dir(), d.clone()), &d)
+        .unwrap();
+    tree.insert(
+        b"/lib",
+        Node::new(NodeKind::Symlink(b"usr/lib".to_vec()), d.clone()),
+        &d,
+    )
+    .unwrap();
+    tree
+}
+
+#[test]
+fn overlay_follows_the_roots_links_even_when_it_carries_the_same_link() {
+    let Some(tar) =
+        python_tar("l('lib', 'usr/lib', tarfile.SYMTYPE)\nf('lib/modules/6.1/kernel/a.ko', b'ko')")
+    else {
+        return;
+    };
+    let mut tree = merged_usr_root();
+    overlay_tar(&mut tree, &tar[..], b"/", "modules.tar").unwrap();
+    assert!(
+        tree.lookup(b"/usr/lib/modules/6.1/kernel/a.ko")
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[test]
+fn overlay_refuses_to_write_through_a_link_it_made_itself() {
+    let Some(tar) = python_tar("l('esc', '../../..', tarfile.SYMTYPE)\nf('esc/etc/passwd', b'x')")
+    else {
+        return;
+    };
+    let mut tree = merged_usr_root();
+    let err = overlay_tar(&mut tree, &tar[..], b"/", "modules.tar").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnsafePath, "{err}");
+    assert!(err.to_string().contains("esc/etc/passwd"), "{err}");
+    assert!(tree.lookup(b"/etc/passwd").unwrap().is_none());
 }

@@ -488,6 +488,17 @@ impl Tree {
     /// a chroot would. Used to lay an overlay over a usr-merged root where
     /// `/lib` is a link to `usr/lib`.
     pub fn resolve_parents(&self, path: &[u8]) -> Result<Vec<u8>> {
+        self.resolve_parents_except(path, &std::collections::HashSet::new())
+    }
+
+    /// [`Tree::resolve_parents`], refusing to follow the symlinks in
+    /// `refused` (an overlay's own links: following them would let the
+    /// overlay write where its names do not say).
+    pub fn resolve_parents_except(
+        &self,
+        path: &[u8],
+        refused: &std::collections::HashSet<InodeId>,
+    ) -> Result<Vec<u8>> {
         let parts = components(path)?;
         let Some((last, dirs)) = parts.split_last() else {
             return Ok(b"/".to_vec());
@@ -506,7 +517,8 @@ impl Tree {
             let mut here = resolved.clone();
             here.push(part.clone());
             let joined = here.join(&b'/');
-            let target = match self.lookup(&joined)?.and_then(|id| self.node(id)) {
+            let found = self.lookup(&joined)?;
+            let target = match found.and_then(|id| self.node(id)) {
                 Some(Node {
                     kind: NodeKind::Symlink(t),
                     ..
@@ -516,6 +528,15 @@ impl Tree {
                     continue;
                 }
             };
+            if found.is_some_and(|id| refused.contains(&id)) {
+                return Err(path_error(
+                    path,
+                    &format!(
+                        "passes through /{}, a symlink the same archive made",
+                        String::from_utf8_lossy(&joined)
+                    ),
+                ));
+            }
             hops += 1;
             if hops > 40 {
                 return Err(path_error(path, "too many levels of symbolic links"));
