@@ -181,6 +181,10 @@ fn can_be_plain(s: &str) -> bool {
     if "-?:,[]{}#&*!|>'\"%@` \t".contains(first) {
         return false;
     }
+    // `...` opening a line ends the document (`---` is caught by its `-`).
+    if s.starts_with("...") {
+        return false;
+    }
     if s.ends_with([' ', ':', '\t']) {
         return false;
     }
@@ -234,4 +238,24 @@ fn double_quoted(out: &mut String, s: &str) {
         }
     }
     out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::from_str;
+    use super::*;
+
+    #[test]
+    fn string_starting_with_a_document_end_marker_is_quoted() {
+        // Fuzz finding: the document ` ...` is the string `...`, which
+        // written plain at the start of a line ended the document instead.
+        for s in ["...", "... x", "...x"] {
+            let value = Value::String(s.into());
+            let written = to_yaml_string(&value);
+            assert!(written.starts_with('\''), "{written:?}");
+            assert_eq!(from_str(&written).unwrap(), value, "{written:?}");
+        }
+        let top = from_str(" ...").unwrap();
+        assert_eq!(from_str(&to_yaml_string(&top)).unwrap(), top);
+    }
 }
