@@ -162,7 +162,8 @@ impl Entry {
 pub struct Archive {
     /// Entries in stored order.
     pub entries: Vec<Entry>,
-    /// Bytes consumed, from the first header to the end of the trailer (4-aligned).
+    /// Bytes consumed, from the first header to the end of the trailer
+    /// (4-aligned; the end of the input when it stops before that padding).
     pub len: usize,
 }
 
@@ -174,7 +175,8 @@ pub fn read(data: &[u8]) -> Result<Archive> {
         let (entry, next) = read_entry(data, pos)?;
         pos = next;
         if entry.name == TRAILER {
-            return Ok(Archive { entries, len: pos });
+            let len = pos.min(data.len());
+            return Ok(Archive { entries, len });
         }
         entries.push(entry);
     }
@@ -1120,6 +1122,21 @@ fn refuse_symlink_ancestors(archive: &str, name: &str, dest: &Path, rel: &Path) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archive_ending_without_the_trailer_padding_reports_the_input_length() {
+        // Fuzz finding: a trailer carrying 1 byte of data that ends the input
+        // unpadded gave a length 3 bytes past the input.
+        let fields = [0u32, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 11, 0];
+        let mut data = b"070701".to_vec();
+        for f in fields {
+            data.extend_from_slice(format!("{f:08X}").as_bytes());
+        }
+        data.extend_from_slice(b"TRAILER!!!\0\0\0\0x");
+        assert_eq!(data.len(), 125);
+        let archive = read(&data).unwrap();
+        assert_eq!(archive.len, data.len());
+    }
 
     fn sample() -> Vec<NewEntry> {
         vec![
