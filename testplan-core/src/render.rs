@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use minijinja::{Environment, ErrorKind, Value};
-use rayon::prelude::*;
 use saphyr::{LoadableYamlNode, Yaml};
 
 use crate::engine::{SearchPath, environment};
@@ -394,27 +393,68 @@ pub fn render_matrix_with(
             .entry(&req.paths)
             .or_insert_with(|| Renderer::new(&req.paths));
     }
-    requests
-        .par_iter()
-        .map(|req| {
-            let result = match renderers.get(&req.paths) {
-                Some(r) => r.render(&req.device_type, &req.test, &req.variables, &req.overlays),
-                None => Err(Error::InvalidArgument(
-                    "no engine for the request's template tree".into(),
-                )),
-            };
-            let validation = match (&result, validate) {
-                (Ok(job), Some(options)) => Some(validate_job(job, options)),
-                _ => None,
-            };
-            JobOutcome {
-                device_type: req.device_type.clone(),
-                test: req.test.clone(),
-                result,
-                validation,
+    parallel_map(requests, |req| {
+        let result = match renderers.get(&req.paths) {
+            Some(r) => r.render(&req.device_type, &req.test, &req.variables, &req.overlays),
+            None => Err(Error::InvalidArgument(
+                "no engine for the request's template tree".into(),
+            )),
+        };
+        let validation = match (&result, validate) {
+            (Ok(job), Some(options)) => Some(validate_job(job, options)),
+            _ => None,
+        };
+        JobOutcome {
+            device_type: req.device_type.clone(),
+            test: req.test.clone(),
+            result,
+            validation,
+        }
+    })
+}
+
+/// `items.iter().map(f)` on as many threads as the machine has cores, in
+/// order. The threads live only for this call: no pool outlives it.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            break done;
+                        };
+                        done.push((i, f(item)));
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            match handle.join() {
+                Ok(done) => {
+                    for (i, result) in done {
+                        if let Some(slot) = slots.get_mut(i) {
+                            *slot = Some(result);
+                        }
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
             }
-        })
-        .collect()
+        }
+    });
+    slots.into_iter().flatten().collect()
 }
 
 /// A matrix given as its axes: every device × every test × every variable set.
@@ -573,5 +613,24 @@ impl MatrixSpec {
         validate: Option<&lava_job::validate::Options>,
     ) -> Result<Vec<JobOutcome>> {
         Ok(render_matrix_with(&self.requests(cwd)?, validate))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parallel_map;
+
+    #[test]
+    fn parallel_map_keeps_the_order_of_its_input() {
+        let items: Vec<u32> = (0..1000).collect();
+        let doubled = parallel_map(&items, |n| {
+            // Uneven work, so threads finish out of order.
+            if n % 7 == 0 {
+                std::thread::yield_now();
+            }
+            n * 2
+        });
+        assert_eq!(doubled, items.iter().map(|n| n * 2).collect::<Vec<_>>());
+        assert!(parallel_map(&[] as &[u32], |n| *n).is_empty());
     }
 }
