@@ -20,8 +20,8 @@ const SECTOR: u64 = 512;
 /// A whole disk: `kir disk-image LAYOUT.toml`.
 ///
 /// ```toml
-/// table = "gpt"            # "mbr" (default), "gpt" or "none"
-/// disk_id = "0x4b495231"   # MBR signature or GPT disk GUID; derived when absent
+/// table = "mbr"            # "mbr" (default), "gpt" or "none"
+/// disk_id = "0x4b495231"   # MBR signature (with gpt: a GUID); derived when absent
 /// align = "1MiB"           # where partitions start when `start` is absent
 /// sparse = true            # write an Android sparse image
 ///
@@ -289,13 +289,24 @@ fn build_raw(layout: &Layout, base_dir: &Path, output: &Path) -> Result<DiskRepo
         sizes.push(size);
     }
 
+    // Sectors past this make a disk larger than a file can be (2^63 bytes).
+    const MAX_SECTORS: u64 = (i64::MAX as u64) / SECTOR;
+    let too_large = |what: String| {
+        Error::invalid_argument(
+            what,
+            format!("the disk would end past sector {MAX_SECTORS} (2^63 bytes)"),
+        )
+    };
+    let align_up = |at: u64| at.div_ceil(align_sectors).checked_mul(align_sectors);
+
     let mut placed = Vec::with_capacity(sizes.len());
     let mut cursor = first_usable;
     for (i, (spec, size)) in layout.partitions.iter().zip(&sizes).enumerate() {
+        let name = format!("partition {}", i + 1);
         let sectors = size.div_ceil(SECTOR);
         let start = match spec.start {
             Some(s) => s,
-            None => cursor.div_ceil(align_sectors) * align_sectors,
+            None => align_up(cursor).ok_or_else(|| too_large(name.clone()))?,
         };
         if start < cursor {
             return Err(Error::invalid_argument(
@@ -305,10 +316,16 @@ fn build_raw(layout: &Layout, base_dir: &Path, output: &Path) -> Result<DiskRepo
                 ),
             ));
         }
+        cursor = start
+            .checked_add(sectors)
+            .filter(|end| *end <= MAX_SECTORS)
+            .ok_or_else(|| too_large(name))?;
         placed.push((start, sectors));
-        cursor = start + sectors;
     }
-    let needed = cursor + tail;
+    let needed = cursor
+        .checked_add(tail)
+        .filter(|n| *n <= MAX_SECTORS)
+        .ok_or_else(|| too_large("partition".into()))?;
     let total_sectors = match layout.size {
         Some(s) => {
             let t = s.0.div_ceil(SECTOR);
@@ -318,14 +335,17 @@ fn build_raw(layout: &Layout, base_dir: &Path, output: &Path) -> Result<DiskRepo
                     format!(
                         "{} bytes is smaller than the {} the partitions need",
                         s.0,
-                        needed * SECTOR
+                        needed.saturating_mul(SECTOR)
                     ),
                 ));
             }
             t
         }
-        None => needed.div_ceil(align_sectors) * align_sectors,
+        None => align_up(needed).ok_or_else(|| too_large("align".into()))?,
     };
+    if total_sectors > MAX_SECTORS {
+        return Err(too_large("size".into()));
+    }
     let total_bytes = total_sectors * SECTOR;
 
     let file = OpenOptions::new()
@@ -799,5 +819,27 @@ mod tests {
         assert!(e.contains("bogus"), "{e}");
         let l = Layout::from_toml("[[partition]]\ncontent = \"empty\"\nsize = \"1MiB\"\n").unwrap();
         assert_eq!(l.partitions[0].size, Some(ByteSize(1 << 20)));
+    }
+
+    #[test]
+    fn starts_and_sizes_past_the_largest_file_are_refused_not_wrapped() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("disk.img");
+        for (table, partition) in [
+            ("gpt", "start = 2048\nsize = \"18446744073709551615\""),
+            ("none", "start = 18446744073709551615\nsize = \"1MiB\""),
+            ("gpt", "start = 18446744073709551615\nsize = \"1MiB\""),
+            ("mbr", "start = 18014398509481983\nsize = \"1MiB\""),
+        ] {
+            let text =
+                format!("table = \"{table}\"\n[[partition]]\ncontent = \"empty\"\n{partition}\n");
+            let layout = Layout::from_toml(&text).unwrap();
+            let err = build_disk_image(&layout, dir.path(), &out).unwrap_err();
+            assert!(
+                err.to_string().contains("2^63 bytes"),
+                "{table} {partition}: {err}"
+            );
+            assert!(!out.exists() || std::fs::metadata(&out).unwrap().len() == 0);
+        }
     }
 }
