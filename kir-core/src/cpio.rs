@@ -275,6 +275,24 @@ fn shift_offset(e: Error, by: usize) -> Error {
 }
 
 fn read_entry(data: &[u8], pos: usize) -> Result<(Entry, usize)> {
+    // The magic first, so that another cpio format is named as such rather
+    // than reported as a short header.
+    if let Some(magic) = data.get(pos..pos.saturating_add(6))
+        && magic != NEWC_MAGIC
+        && magic != CRC_MAGIC
+    {
+        let what = match magic {
+            b"070707" => "the old portable (odc) cpio format".to_string(),
+            [0xc7, 0x71, ..] | [0x71, 0xc7, ..] => "the old binary cpio format".to_string(),
+            _ => format!("{:?}", String::from_utf8_lossy(magic)),
+        };
+        return Err(Error::malformed(
+            FORMAT,
+            pos as u64,
+            "c_magic",
+            format!("{what} is neither newc (070701) nor newc with CRC (070702)"),
+        ));
+    }
     let header = data.get(pos..pos + HEADER_LEN).ok_or_else(|| {
         Error::malformed(
             FORMAT,
@@ -1199,6 +1217,18 @@ mod tests {
         assert_eq!((link.nlink, file.nlink), (2, 2));
         assert!(link.data.is_empty());
         assert_eq!(file.data, b"payload");
+    }
+
+    #[test]
+    fn other_cpio_formats_are_named_not_reported_as_short_headers() {
+        let mut odc = b"070707".to_vec();
+        odc.extend_from_slice(&[b'0'; 70]);
+        let err = read(&odc).unwrap_err().to_string();
+        assert!(err.contains("odc") && err.contains("c_magic"), "{err}");
+        let err = read(&[0xc7, 0x71, 0, 0, 0, 0, 0, 0])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("old binary"), "{err}");
     }
 
     #[test]
