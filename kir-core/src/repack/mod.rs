@@ -113,6 +113,19 @@ pub struct RepackOutput {
     pub notes: Vec<String>,
 }
 
+/// A damaged input becomes a check failure naming which input it was (the
+/// format error alone, "gzip: offset 0x0: ...", does not say); other errors
+/// keep their kind.
+fn in_input(input: &str, e: Error) -> Error {
+    match e {
+        Error::Malformed { .. } | Error::Unsupported { .. } => Error::Check {
+            input: input.into(),
+            reason: e.to_string(),
+        },
+        other => other,
+    }
+}
+
 /// Runs `recipe` on `inputs`.
 pub fn repack_boot(
     recipe: &Recipe,
@@ -120,7 +133,7 @@ pub fn repack_boot(
     opts: &RepackOptions,
 ) -> Result<RepackOutput> {
     let mut notes = Vec::new();
-    let kernel_info = kernel::inspect(&inputs.kernel)?;
+    let kernel_info = kernel::inspect(&inputs.kernel).map_err(|e| in_input("kernel", e))?;
     log::debug!(
         "kernel: {} ({}), release {:?}",
         kernel_info.format,
@@ -164,7 +177,7 @@ pub fn repack_boot(
 
     let tree = match &inputs.modules {
         Some(bytes) => {
-            let tree = modules::read_tarball(bytes)?;
+            let tree = modules::read_tarball(bytes).map_err(|e| in_input("modules tarball", e))?;
             if kernel_info.release.is_none() {
                 notes.push("kernel: no `Linux version` banner found; modules checked against their own directory only".into());
             }
