@@ -174,7 +174,8 @@ pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
                 },
                 output_dir,
             };
-            let out = rootfs::resize_rootfs(&req)?;
+            let out = rootfs::resize_rootfs(&req)
+                .with_context(|| format!("resize-rootfs -f {rootfs}"))?;
             eprintln!(
                 "kir: {} blocks of {} bytes, {} free; {} inodes, {} free",
                 out.info.blocks_count,
@@ -212,7 +213,8 @@ pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
                     ..Options::default()
                 },
             };
-            let info = rootfs::create_ext4_rootfs(&req)?;
+            let info = rootfs::create_ext4_rootfs(&req)
+                .with_context(|| format!("create-ext4-rootfs {}", output_file.display()))?;
             eprintln!(
                 "kir: wrote {} ({} bytes of ext4)",
                 output_file.display(),
