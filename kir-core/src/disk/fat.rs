@@ -443,9 +443,19 @@ fn copy_tree<T: fatfs::ReadWriteSeek>(
 }
 
 fn fat_error(name: &str, e: io::Error) -> Error {
+    // fatfs reports a full volume in the words of a full disk (an `Other`
+    // error saying "No space left on device"), which reads as if the host's
+    // disk were full.
+    let full = e.kind() == io::ErrorKind::StorageFull
+        || (e.kind() == io::ErrorKind::Other && e.to_string() == "No space left on device");
+    let reason = if full {
+        "does not fit: the FAT file system is full (give the partition a larger size)".into()
+    } else {
+        e.to_string()
+    };
     Error::Check {
         input: format!("FAT entry {name:?}"),
-        reason: e.to_string(),
+        reason,
     }
 }
 
@@ -1190,6 +1200,26 @@ mod tests {
                 ("/dir".to_string(), true, 0),
                 ("/dir/x".to_string(), false, 6),
             ]
+        );
+    }
+
+    #[test]
+    fn a_file_larger_than_the_volume_says_the_fat_is_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![7u8; 3 << 20]).unwrap();
+        let mut disk = Cursor::new(vec![0u8; 2 << 20]);
+        let e = build_fat(
+            &mut disk,
+            2 << 20,
+            &FatOptions::default(),
+            &[FatSource::File(big)],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("\"big\"") && e.contains("FAT file system is full"),
+            "{e}"
         );
     }
 
