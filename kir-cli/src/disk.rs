@@ -289,7 +289,15 @@ fn parse_ranges(text: &str) -> anyhow::Result<Vec<std::ops::Range<u64>>> {
                 .with_context(|| format!("--free-blocks: {item:?} is not START-END"))
         };
         let range = match item.split_once('-') {
-            Some((a, b)) => parse(a)?..parse(b)?,
+            Some((a, b)) => {
+                let (start, end) = (parse(a)?, parse(b)?);
+                if end <= start {
+                    bail!(
+                        "--free-blocks: {item:?} is empty (the end is exclusive and must exceed the start)"
+                    );
+                }
+                start..end
+            }
             None => {
                 let n = parse(item)?;
                 n..n.saturating_add(1)
@@ -456,4 +464,18 @@ fn simg_dump(paths: &[PathBuf], verbose: u8, csvfile: Option<&Path>) -> anyhow::
         w.flush()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ranges;
+
+    #[test]
+    fn free_block_ranges_are_end_exclusive_and_never_empty() {
+        assert_eq!(parse_ranges("10-20, 30").unwrap(), [10..20, 30..31]);
+        let err = parse_ranges("10-5").unwrap_err().to_string();
+        assert!(err.contains("\"10-5\" is empty"), "{err}");
+        assert!(parse_ranges("7-7").is_err());
+        assert!(parse_ranges("x-3").is_err());
+    }
 }
