@@ -166,6 +166,25 @@ fn repack_boot(args: RepackBootArgs) -> anyhow::Result<ExitCode> {
     for note in &output.notes {
         eprintln!("kir: note: {note}");
     }
+    // Local inputs (URLs are downloaded to memory and cannot be overwritten).
+    let local: Vec<(&str, PathBuf)> = [
+        ("-k", Some(kernel)),
+        ("-d", args.dtb.as_deref()),
+        ("-i", args.initrd.as_deref()),
+        ("-m", args.modules.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, text)| match fetch::Source::parse(text?) {
+        Ok(fetch::Source::Path(path)) => Some((flag, path)),
+        _ => None,
+    })
+    .collect();
+    for file in &output.files {
+        crate::output::refuse_input_as_output(
+            &args.output_dir.join(&file.name),
+            local.iter().map(|(flag, path)| (*flag, path.as_path())),
+        )?;
+    }
     let paths = repack::write_outputs(&args.output_dir, &output)?;
     eprintln!(
         "{}: kernel {} ({}){}, dtb [{}]{}",

@@ -204,6 +204,12 @@ pub fn run(cmd: Cmd) -> anyhow::Result<ExitCode> {
             let mut inputs = Inputs::new(&dir);
             let rootfs = inputs.local(&rootfs)?;
             let modules = modules.map(|m| inputs.local(&m)).transpose()?;
+            crate::output::refuse_input_as_output(
+                &output_file,
+                [("--rootfs", rootfs.as_path())]
+                    .into_iter()
+                    .chain(modules.as_deref().map(|m| ("--modules", m))),
+            )?;
             let req = CreateRequest {
                 rootfs,
                 modules,

@@ -119,3 +119,29 @@ fn new_outputs_get_0666_less_the_umask() {
         assert_eq!(mode, 0o666 & !umask(), "{name}: mode {mode:o}");
     }
 }
+
+#[test]
+fn create_ext4_rootfs_refuses_to_write_over_its_rootfs() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("root")).unwrap();
+    fs::write(dir.path().join("root/hello"), b"hi").unwrap();
+    let tar = Command::new("tar")
+        .args(["-cf", "same.tar", "-C", "root", "."])
+        .current_dir(dir.path())
+        .status()
+        .expect("run tar");
+    assert!(tar.success());
+    let before = fs::read(dir.path().join("same.tar")).unwrap();
+    let out = kir(
+        dir.path(),
+        &[
+            "create-ext4-rootfs",
+            "--rootfs",
+            "same.tar",
+            "--output_file",
+            "same.tar",
+        ],
+    );
+    refused(&out, "also an input (--rootfs");
+    assert_eq!(fs::read(dir.path().join("same.tar")).unwrap(), before);
+}
