@@ -73,20 +73,35 @@ fn join(prefix: &[u8], name: &[u8]) -> Vec<u8> {
     p
 }
 
-/// Reads a 64 KiB chunk at a time; all-zero chunks become holes.
 /// Most memory reserved ahead for one run of file data (it still grows past
 /// this when the data is really there).
-const MAX_RESERVE: usize = 64 << 20;
+const MAX_RESERVE: usize = 16 << 20;
 
+/// Reads a file's data 64 KiB at a time straight into the run it belongs to
+/// (no staging buffer); all-zero chunks become holes.
 fn read_sparse_data(mut r: impl Read, size: u64, archive: &str, name: &[u8]) -> Result<FileData> {
     const CHUNK: usize = 64 * 1024;
     let mut runs: Vec<DataRun> = Vec::new();
     let mut offset = 0u64;
-    let mut buf = vec![0u8; CHUNK];
+    // The run being read and where it starts.
+    let mut data: Vec<u8> = Vec::new();
+    let mut start = 0u64;
     loop {
-        let mut n = 0;
-        while n < CHUNK {
-            let k = r.read(&mut buf[n..]).map_err(|e| {
+        if data.is_empty() {
+            start = offset;
+            // Room for the rest of the file (bounded, since the size comes
+            // from a header), so a long run is not copied again each time
+            // its vector grows.
+            let rest = usize::try_from(size.saturating_sub(offset)).unwrap_or(usize::MAX);
+            data.reserve(rest.clamp(CHUNK, MAX_RESERVE));
+        } else {
+            data.reserve(CHUNK);
+        }
+        let before = data.len();
+        let n = (&mut r)
+            .take(CHUNK as u64)
+            .read_to_end(&mut data)
+            .map_err(|e| {
                 Error::malformed(
                     "tar",
                     offset,
@@ -94,38 +109,27 @@ fn read_sparse_data(mut r: impl Read, size: u64, archive: &str, name: &[u8]) -> 
                     format!("{archive}: {}: {e}", String::from_utf8_lossy(name)),
                 )
             })?;
-            if k == 0 {
-                break;
-            }
-            n += k;
-        }
         if n == 0 {
             break;
         }
-        let chunk = &buf[..n];
-        if chunk.iter().any(|&b| b != 0) {
-            match runs.last_mut() {
-                Some(run) if run.offset + run.data.len() as u64 == offset => {
-                    run.data.extend_from_slice(chunk)
-                }
-                _ => {
-                    // Room for the rest of the file (bounded, since the size
-                    // comes from a header), so a long run is not copied
-                    // again each time its vector grows.
-                    let mut data = Vec::with_capacity(
-                        usize::try_from(size.saturating_sub(offset))
-                            .unwrap_or(usize::MAX)
-                            .clamp(n, MAX_RESERVE),
-                    );
-                    data.extend_from_slice(chunk);
-                    runs.push(DataRun { offset, data });
-                }
+        if data[before..].iter().all(|&b| b == 0) {
+            // A hole: it ends the run, which gives back what it reserved.
+            data.truncate(before);
+            if !data.is_empty() {
+                data.shrink_to_fit();
+                runs.push(DataRun {
+                    offset: start,
+                    data: std::mem::take(&mut data),
+                });
             }
-        } else if let Some(run) = runs.last_mut() {
-            // A hole ends the run: give back what was reserved past it.
-            run.data.shrink_to_fit();
         }
         offset += n as u64;
+    }
+    if !data.is_empty() {
+        runs.push(DataRun {
+            offset: start,
+            data,
+        });
     }
     if offset != size {
         return Err(Error::malformed(
