@@ -503,10 +503,10 @@ impl Tree {
         let Some((last, dirs)) = parts.split_last() else {
             return Ok(b"/".to_vec());
         };
-        let mut todo: Vec<Vec<u8>> = dirs.iter().rev().map(|p| p.to_vec()).collect();
+        let mut pending: Vec<Vec<u8>> = dirs.iter().rev().map(|p| p.to_vec()).collect();
         let mut resolved: Vec<Vec<u8>> = Vec::new();
         let mut hops = 0;
-        while let Some(part) = todo.pop() {
+        while let Some(part) = pending.pop() {
             if part == b".." {
                 resolved.pop();
                 continue;
@@ -545,7 +545,7 @@ impl Tree {
                 resolved.clear();
             }
             for p in target.split(|&b| b == b'/').rev() {
-                todo.push(p.to_vec());
+                pending.push(p.to_vec());
             }
         }
         let mut out = Vec::new();
