@@ -444,7 +444,7 @@ fn write_all(files: &[(PathBuf, &str)]) -> anyhow::Result<()> {
         .par_iter()
         .enumerate()
         .filter(|(i, (path, _))| last.get(path.as_path()) == Some(i))
-        .try_for_each(|(_, (path, text))| write_atomically(path, text.as_bytes()))
+        .try_for_each(|(_, (path, text))| crate::output::write_bytes(path, text.as_bytes()))
 }
 
 /// Submits a group's jobs to SQUAD. Returns false when the submission options
@@ -490,20 +490,6 @@ fn overlay_groups(argv: impl Iterator<Item = String>) -> Vec<Overlay> {
         out.push(Overlay { url, path });
     }
     out
-}
-
-/// Writes through a temporary file in the target directory (which exists),
-/// then renames it into place.
-fn write_atomically(path: &Path, data: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.kir-tmp-{}", std::process::id()));
-    std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming into {}", path.display()))?;
-    Ok(())
 }
 
 /// Posts one job to SQUAD. A failed submission is logged, not fatal (as in the Python tool).
