@@ -2,8 +2,11 @@
 //!
 //! Every struct keeps the keys it does not model in `extra`, so reading a job
 //! and writing it back loses nothing; the validator's strict mode is where
-//! unknown keys are reported. Fields carry LAVA's key names (`-` spelled `_`
-//! in Rust where LAVA uses a dash).
+//! unknown keys are reported. A modelled key written with an explicit null
+//! (`device: null`, `device: ~`, `device:`) reads as `None` and is also kept
+//! in `extra` as `device: null`, so it is written back; setting the field
+//! later writes the field's value instead. Fields carry LAVA's key names
+//! (`-` spelled `_` in Rust where LAVA uses a dash).
 //!
 //! ```
 //! use lava_job::model::{Action, Job};
@@ -24,7 +27,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_with::skip_serializing_none;
 
-use crate::value::{Mapping, Value, from_value, to_value};
+use crate::value::{Mapping, Value, from_value_keeping_nulls, to_value};
 use crate::{Result, yaml};
 
 /// A whole job definition.
@@ -77,7 +80,7 @@ impl Job {
 
     /// Builds a job from a YAML value.
     pub fn from_value(value: Value) -> Result<Job> {
-        from_value(value)
+        from_value_keeping_nulls(value)
     }
 
     /// The job as a YAML value.
@@ -89,6 +92,12 @@ impl Job {
     pub fn to_yaml(&self) -> Result<String> {
         Ok(yaml::to_yaml_string(&self.to_value()?))
     }
+}
+
+/// Whether a value field holds nothing: it is then not written (an explicit
+/// null is, from `extra`).
+fn is_null(value: &Value) -> bool {
+    *value == Value::Null
 }
 
 /// A timeout: one of the units (LAVA adds them up) and whether the action
@@ -295,6 +304,7 @@ pub struct Role {
 #[serde(default)]
 pub struct Xnbd {
     /// `auto` or a port number.
+    #[serde(skip_serializing_if = "is_null")]
     pub port: Value,
     /// Protocol timeout.
     pub timeout: Option<Timeout>,
@@ -776,6 +786,7 @@ pub struct Boot {
 #[serde(default)]
 pub struct TestDefinition {
     /// Git URL, archive URL, or (inline) the definition itself.
+    #[serde(skip_serializing_if = "is_null")]
     pub repository: Value,
     /// `git`, `url` or `inline`.
     pub from: String,

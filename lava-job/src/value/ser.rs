@@ -292,6 +292,17 @@ struct MapBuilder {
 }
 
 impl MapBuilder {
+    /// Sets a key; a null never replaces a value already set. A key appears
+    /// twice only when a model struct sets a field and also keeps, in its
+    /// flattened `extra`, the explicit null the field was read from: the
+    /// field then holds the newer value.
+    fn set(&mut self, key: Value, value: Value) {
+        if value == Value::Null && self.map.get_value(&key).is_some() {
+            return;
+        }
+        self.map.insert(key, value);
+    }
+
     fn finish(self) -> Value {
         let map = Value::Mapping(self.map);
         match self.variant {
@@ -312,7 +323,7 @@ impl ser::SerializeMap for MapBuilder {
         let key = self.key.take().ok_or_else(|| Error::Model {
             reason: "map value without a key".to_string(),
         })?;
-        self.map.insert(key, value.serialize(ValueSerializer)?);
+        self.set(key, value.serialize(ValueSerializer)?);
         Ok(())
     }
     fn end(self) -> Result<Value, Error> {
@@ -328,7 +339,7 @@ impl ser::SerializeStruct for MapBuilder {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.map.insert(key, value.serialize(ValueSerializer)?);
+        self.set(Value::from(key), value.serialize(ValueSerializer)?);
         Ok(())
     }
     fn end(self) -> Result<Value, Error> {
@@ -344,7 +355,7 @@ impl ser::SerializeStructVariant for MapBuilder {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.map.insert(key, value.serialize(ValueSerializer)?);
+        self.set(Value::from(key), value.serialize(ValueSerializer)?);
         Ok(())
     }
     fn end(self) -> Result<Value, Error> {
