@@ -18,8 +18,10 @@ pub enum Cmd {
 pub enum LavaCmd {
     /// Check job files as a LAVA server would before accepting them.
     ///
-    /// Exit status: 0 when every job is valid, 1 when any job is not,
-    /// 2 when a file cannot be read.
+    /// Exit status: 0 when every job is valid; 1 when any job is invalid (a
+    /// file that is not YAML is an invalid job); 2 on a usage error; 3 when
+    /// a file cannot be read or is not UTF-8 (the other files are still
+    /// checked). The highest status applies.
     Validate {
         /// Job files (YAML).
         #[arg(required = true)]
@@ -82,6 +84,12 @@ fn validate(
             Err(err) => {
                 eprintln!("kir: error: {err:#}");
                 unreadable = true;
+                if let Format::Json = format {
+                    json.push(serde_json::json!({
+                        "file": file.display().to_string(),
+                        "error": format!("{err:#}"),
+                    }));
+                }
                 continue;
             }
         };
@@ -100,13 +108,19 @@ fn validate(
         println!("{}", serde_json::to_string_pretty(&json)?);
     }
     Ok(if unreadable {
-        ExitCode::from(2)
+        ExitCode::from(EXIT_UNREADABLE)
     } else if any_invalid {
-        ExitCode::from(1)
+        ExitCode::from(EXIT_INVALID)
     } else {
         ExitCode::SUCCESS
     })
 }
+
+/// Exit status when a job is invalid.
+const EXIT_INVALID: u8 = 1;
+
+/// Exit status when a file cannot be read; 2 is clap's, for usage errors.
+const EXIT_UNREADABLE: u8 = 3;
 
 fn print_text(file: &std::path::Path, report: &Report) {
     let verdict = if report.is_valid() {
