@@ -12,6 +12,7 @@
 //! ```
 
 mod read;
+mod repair;
 mod resolve;
 mod write;
 

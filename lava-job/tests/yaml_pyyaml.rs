@@ -392,3 +392,69 @@ fn reader_refuses_nesting_deeper_than_its_limit() {
     let fine = format!("{}{}", "[".repeat(100), "]".repeat(100));
     assert!(from_str(&fine).is_ok());
 }
+
+/// Quoted scalars whose continuation lines sit left of their block or start
+/// with tabs, as test definitions write them: PyYAML (so LAVA) reads them.
+const LOOSE_QUOTED: &str = "\
+metadata:
+    format: Lava-Test Test Definition 1.0
+    description: \"Download the update and corrupt
+    the kernel to force a rollback.\"
+    notes: 'it''s
+  folded
+\t\t  with tabs'
+params:
+    TEST_LIST: \"basic \\
+    clock \\
+    fork\"
+run:
+    steps:
+        - 'echo one
+two'
+        - after
+";
+
+#[test]
+fn reader_takes_quoted_continuation_lines_pyyaml_takes() {
+    let ours = from_str(LOOSE_QUOTED).expect("read as PyYAML reads it");
+    let metadata = ours.get("metadata").expect("metadata");
+    assert_eq!(
+        metadata.get("description").and_then(Value::as_str),
+        Some("Download the update and corrupt the kernel to force a rollback.")
+    );
+    assert_eq!(
+        metadata.get("notes").and_then(Value::as_str),
+        Some("it's folded with tabs")
+    );
+    assert_eq!(
+        ours.get("params")
+            .and_then(|p| p.get("TEST_LIST"))
+            .and_then(Value::as_str),
+        Some("basic clock fork")
+    );
+    let steps = ours.get("run").and_then(|r| r.get("steps")).expect("steps");
+    assert_eq!(steps.as_sequence().map(<[Value]>::len), Some(2));
+
+    let node = lava_job::yaml::parse(LOOSE_QUOTED).expect("parses");
+    let after = node
+        .get("run")
+        .and_then(|r| r.get("steps"))
+        .and_then(|s| s.items())
+        .and_then(|i| i.get(1))
+        .expect("run.steps[1]");
+    assert_eq!((after.mark.line, after.mark.column), (16, 11));
+
+    let Some(theirs) = python(DESCRIBE, LOOSE_QUOTED) else {
+        return;
+    };
+    assert_eq!(describe(&ours), theirs.trim_end());
+}
+
+#[test]
+fn reader_still_refuses_a_document_marker_inside_a_quoted_scalar() {
+    let err = from_str("a:\n  b: 'x\n---\ny'\n").expect_err("PyYAML refuses it too");
+    assert!(
+        matches!(err, lava_job::Error::Yaml { line: 2, .. }),
+        "the first error is reported: {err}"
+    );
+}

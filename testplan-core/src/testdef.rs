@@ -206,84 +206,14 @@ pub fn parse_file(text: &str, file: &str) -> Result<TestDefinitionFile> {
     Ok(TestDefinitionFile::Other)
 }
 
-/// Reads YAML as PyYAML does (YAML 1.1 types). PyYAML also accepts continuation
-/// lines of a multi-line quoted scalar indented no deeper than their key (even
-/// with tabs), which a strict reader refuses; such files are read again with
-/// those lines re-indented, which leaves the data unchanged (a quoted scalar's
-/// line breaks fold and its continuation lines lose their leading blanks).
+/// Reads YAML as PyYAML does (YAML 1.1 types, quoted scalars with loosely
+/// indented continuation lines).
 fn read_yaml(text: &str, file: &str) -> Result<Value> {
-    let strict = match lava_job::yaml::from_str(text) {
-        Ok(v) => return Ok(v),
-        Err(e) => e,
-    };
-    lava_job::yaml::from_str(&reindent_quoted_continuations(text)).map_err(|_| {
-        Error::TestDefinition {
-            file: file.to_string(),
-            field: "(document)".into(),
-            reason: strict.to_string(),
-        }
+    lava_job::yaml::from_str(text).map_err(|err| Error::TestDefinition {
+        file: file.to_string(),
+        field: "(document)".into(),
+        reason: err.to_string(),
     })
-}
-
-/// Re-indents the continuation lines of quoted scalars that open after `key: ` or
-/// `- ` and close on a later line, one column deeper than the line that opened them.
-fn reindent_quoted_continuations(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut open: Option<(char, usize)> = None;
-    for line in text.split_inclusive('\n') {
-        match open {
-            Some((quote, indent)) => {
-                let body = line.trim_start_matches([' ', '\t']);
-                out.extend(std::iter::repeat_n(' ', indent));
-                out.push_str(body);
-                if closes_quote(body, quote) {
-                    open = None;
-                }
-            }
-            None => {
-                out.push_str(line);
-                open = opens_quote(line);
-            }
-        }
-    }
-    out
-}
-
-/// The quote character and continuation indent when `line` opens a quoted scalar
-/// value that does not close on the same line.
-fn opens_quote(line: &str) -> Option<(char, usize)> {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    let trimmed = line.trim_start_matches(' ');
-    let value_start = if let Some(rest) = trimmed.strip_prefix("- ") {
-        indent + 2 + (rest.len() - rest.trim_start().len())
-    } else {
-        let colon = trimmed.find(": ")?;
-        let after = &trimmed[colon + 2..];
-        indent + colon + 2 + (after.len() - after.trim_start().len())
-    };
-    let quote = line[value_start..]
-        .chars()
-        .next()
-        .filter(|c| *c == '"' || *c == '\'')?;
-    let rest = &line[value_start + 1..];
-    (!closes_quote(rest, quote)).then_some((quote, indent + 1))
-}
-
-/// Whether `text` (inside a quoted scalar) holds the closing quote.
-fn closes_quote(text: &str, quote: char) -> bool {
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quote == '"' && c == '\\' {
-            chars.next();
-        } else if c == quote {
-            if quote == '\'' && chars.peek() == Some(&'\'') {
-                chars.next();
-            } else {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 impl TestDefinition {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
+use super::repair;
 use super::resolve::{self, Plain};
 use crate::value::{Mapping, Value};
 use crate::{Error, Result};
@@ -113,23 +114,78 @@ const MAX_DEPTH: usize = 256;
 
 /// Reads one YAML document as LAVA's YAML 1.1 reader types it. An empty
 /// document reads as null; a stream of several documents is refused, as
-/// PyYAML's `safe_load` refuses it.
+/// PyYAML's `safe_load` refuses it. Quoted scalars whose continuation lines
+/// are indented less than their block, or by tabs, read as PyYAML reads them.
+// Limitation: on the last line of such a scalar, a node after the closing
+// quote (in a flow collection) reports the column of the re-indented text.
 pub fn parse(text: &str) -> Result<Node> {
+    let first_error = match parse_text(text) {
+        Ok(node) => return Ok(node),
+        Err(Failure::Scan(scan)) => scan,
+        Err(Failure::Other(err)) => return Err(err),
+    };
+    let mut current = text.to_string();
+    let mut scan = first_error.clone();
+    for _ in 0..repair::MAX_REPAIRS {
+        let Some(repaired) = repair::repair(&current, &scan.reason, scan.line, scan.column) else {
+            break;
+        };
+        current = repaired;
+        match parse_text(&current) {
+            Ok(node) => return Ok(node),
+            Err(Failure::Scan(next)) => scan = next,
+            Err(Failure::Other(_)) => break,
+        }
+    }
+    Err(first_error.into_error())
+}
+
+/// A scanner error, kept apart so that [`parse`] can try a repair.
+#[derive(Clone)]
+struct ScanFailure {
+    /// 1-based.
+    line: usize,
+    /// 0-based, in characters.
+    column: usize,
+    reason: String,
+}
+
+impl ScanFailure {
+    fn into_error(self) -> Error {
+        Error::Yaml {
+            line: self.line,
+            column: self.column + 1,
+            reason: self.reason,
+        }
+    }
+}
+
+enum Failure {
+    Scan(ScanFailure),
+    Other(Error),
+}
+
+fn parse_text(text: &str) -> std::result::Result<Node, Failure> {
     let mut builder = Builder::default();
     let mut documents = 0usize;
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| Error::Yaml {
-            line: e.marker().line(),
-            column: e.marker().col() + 1,
-            reason: e.info().to_string(),
+        let (event, span) = event.map_err(|e| {
+            Failure::Scan(ScanFailure {
+                line: e.marker().line(),
+                column: e.marker().col(),
+                reason: e.info().to_string(),
+            })
         })?;
         if let Event::DocumentStart(_) = event {
             documents += 1;
             if documents > 1 {
-                return Err(yaml_error(span, "expected a single document in the stream"));
+                return Err(Failure::Other(yaml_error(
+                    span,
+                    "expected a single document in the stream",
+                )));
             }
         }
-        builder.event(event, span)?;
+        builder.event(event, span).map_err(Failure::Other)?;
     }
     Ok(builder.root.unwrap_or(Node {
         value: NodeValue::Null,
