@@ -86,8 +86,10 @@ pub fn sniff(data: &[u8]) -> Compression {
 }
 
 /// Decompresses `data` whole, whatever its compression; uncompressed input is
-/// returned as is. Concatenated gzip members are all decoded, one after the
-/// other, as `gzip -d` does.
+/// returned as is. Concatenated members are all decoded, one after the other,
+/// as `gzip -d`, `xz -d`, `zstd -d` and `lz4 -d` do: gzip members, xz streams
+/// (with their zero padding), zstd frames, lz4 frames. Bytes after the last
+/// member that are not zero padding are an error naming their offset.
 pub fn decompress(data: &[u8]) -> Result<Vec<u8>> {
     match sniff(data) {
         Compression::None => Ok(data.to_vec()),
@@ -98,10 +100,32 @@ pub fn decompress(data: &[u8]) -> Result<Vec<u8>> {
                 .map_err(|e| stream_error("gzip", e))?;
             Ok(out)
         }
-        other => {
-            let (out, _) = decompress_member(data)?;
+        Compression::Xz => {
+            let mut out = Vec::new();
+            lzma_rust2::XzReader::new(data, true)
+                .read_to_end(&mut out)
+                .map_err(|e| stream_error("xz", e))?;
+            Ok(out)
+        }
+        first => {
+            let mut out = Vec::new();
+            let mut pos = 0usize;
+            while pos < data.len() && sniff(&data[pos..]) == first {
+                let (part, used) = decompress_member(&data[pos..]).map_err(|e| shifted(e, pos))?;
+                out.extend_from_slice(&part);
+                // A member always uses at least its magic; guard anyway.
+                pos += used.max(1);
+            }
+            if let Some(extra) = data[pos..].iter().position(|&b| b != 0) {
+                return Err(Error::malformed(
+                    first.name(),
+                    (pos + extra) as u64,
+                    "trailing data",
+                    format!("bytes after the last {first} frame that are not another frame"),
+                ));
+            }
             log::debug!(
-                "decompressed {} bytes of {other} into {}",
+                "decompressed {} bytes of {first} into {}",
                 data.len(),
                 out.len()
             );
@@ -112,13 +136,14 @@ pub fn decompress(data: &[u8]) -> Result<Vec<u8>> {
 
 /// Decompresses the first compressed stream of `data` and tells how many input
 /// bytes it used, so a caller can go on with what follows (a multi-member
-/// initramfs). Uncompressed input is an error: there is no stream to find.
-///
-// Limitation: only gzip members report their exact end. An xz, zstd or lz4
-// stream is taken to run to the end of `data`, so an initramfs in which such a
-// stream is followed by further archives is read as that one stream.
+/// initramfs, as the kernel's unpacker reads it): one gzip member, one xz
+/// stream, one zstd frame, one lz4 frame, or an lz4 legacy stream up to a zero
+/// block size or the end of `data` (the legacy format has no end mark).
+/// Uncompressed input is an error: there is no stream to find.
 pub fn decompress_member(data: &[u8]) -> Result<(Vec<u8>, usize)> {
     let mut out = Vec::new();
+    // Each decoder reads from `rest`, which moves past what it consumed.
+    let mut rest: &[u8] = data;
     match sniff(data) {
         Compression::None => {
             return Err(Error::malformed(
@@ -129,35 +154,55 @@ pub fn decompress_member(data: &[u8]) -> Result<(Vec<u8>, usize)> {
             ));
         }
         Compression::Gzip => {
-            let mut rest: &[u8] = data;
             let mut decoder = flate2::bufread::GzDecoder::new(&mut rest);
             decoder
                 .read_to_end(&mut out)
                 .map_err(|e| stream_error("gzip", e))?;
-            drop(decoder);
-            return Ok((out, data.len() - rest.len()));
         }
         Compression::Xz => {
-            lzma_rust2::XzReader::new(data, true)
+            lzma_rust2::XzReader::new(&mut rest, false)
                 .read_to_end(&mut out)
                 .map_err(|e| stream_error("xz", e))?;
         }
         Compression::Zstd => {
-            let mut input: &[u8] = data;
-            let mut decoder = ruzstd::decoding::StreamingDecoder::new(&mut input)
+            let mut decoder = ruzstd::decoding::StreamingDecoder::new(&mut rest)
                 .map_err(|e| Error::malformed("zstd", 0, "frame header", e.to_string()))?;
             decoder
                 .read_to_end(&mut out)
                 .map_err(|e| stream_error("zstd", e))?;
         }
-        Compression::Lz4Legacy => out = lz4_legacy(data)?,
+        Compression::Lz4Legacy => {
+            let (plain, used) = lz4_legacy(data)?;
+            return Ok((plain, used));
+        }
         Compression::Lz4Frame => {
-            lz4_flex::frame::FrameDecoder::new(data)
+            lz4_flex::frame::FrameDecoder::new(&mut rest)
                 .read_to_end(&mut out)
                 .map_err(|e| stream_error("lz4", e))?;
+            let used = data.len() - rest.len();
+            lz4_frame_ended(data, used)?;
         }
     }
-    Ok((out, data.len()))
+    Ok((out, data.len() - rest.len()))
+}
+
+/// lz4_flex ends a frame quietly when the input stops between two blocks; a
+/// whole frame ends with a zero end mark (then the content checksum when the
+/// header's FLG byte announces one).
+fn lz4_frame_ended(data: &[u8], used: usize) -> Result<()> {
+    let checksum = data.get(4).is_some_and(|flg| flg & 0x04 != 0);
+    let mark = used
+        .checked_sub(if checksum { 8 } else { 4 })
+        .filter(|&at| at >= 7);
+    match mark {
+        Some(at) if data[at..at + 4] == [0, 0, 0, 0] => Ok(()),
+        _ => Err(Error::malformed(
+            "lz4",
+            used as u64,
+            "end mark",
+            "the frame stops before its end mark (truncated)",
+        )),
+    }
 }
 
 /// Compresses `data` as one gzip member with no file name, modification time
@@ -175,8 +220,9 @@ pub fn gzip(data: &[u8], level: u32) -> Vec<u8> {
 
 /// LZ4 legacy format: magic, then blocks of `le32 compressed size` + data,
 /// each expanding to at most 8 MiB. The magic may recur (concatenated legacy
-/// frames); the stream ends at the end of input or at a zero size.
-fn lz4_legacy(data: &[u8]) -> Result<Vec<u8>> {
+/// frames); the stream ends at the end of input or at a zero size (padding
+/// before a next archive), whose offset is returned as the bytes used.
+fn lz4_legacy(data: &[u8]) -> Result<(Vec<u8>, usize)> {
     let mut out = Vec::new();
     let mut block = vec![0u8; LZ4_LEGACY_BLOCK];
     let mut pos = LZ4_LEGACY_MAGIC.len();
@@ -188,7 +234,7 @@ fn lz4_legacy(data: &[u8]) -> Result<Vec<u8>> {
         }
         let size = u32::from_le_bytes(field) as usize;
         if size == 0 {
-            break;
+            return Ok((out, pos));
         }
         let start = pos + 4;
         let end = start
@@ -210,7 +256,33 @@ fn lz4_legacy(data: &[u8]) -> Result<Vec<u8>> {
         out.extend_from_slice(&block[..n]);
         pos = end;
     }
-    Ok(out)
+    if data[pos..].iter().any(|&b| b != 0) {
+        return Err(Error::malformed(
+            "lz4 legacy",
+            pos as u64,
+            "block size",
+            format!("{} bytes left, too few for a block size", data.len() - pos),
+        ));
+    }
+    Ok((out, pos))
+}
+
+/// `e` with its offset moved by `by` bytes (an error inside a later member).
+fn shifted(e: Error, by: usize) -> Error {
+    match e {
+        Error::Malformed {
+            format,
+            offset,
+            field,
+            reason,
+        } => Error::Malformed {
+            format,
+            offset: offset + by as u64,
+            field,
+            reason,
+        },
+        other => other,
+    }
 }
 
 fn stream_error(format: &'static str, e: std::io::Error) -> Error {
@@ -278,5 +350,73 @@ mod tests {
         data.extend_from_slice(&[0u8; 10]);
         let err = decompress(&data).unwrap_err();
         assert!(err.to_string().contains("block size"), "{err}");
+    }
+
+    /// An lz4 legacy stream of `data`, split into blocks of `block` bytes.
+    fn legacy(data: &[u8], block: usize) -> Vec<u8> {
+        let mut out = LZ4_LEGACY_MAGIC.to_vec();
+        for chunk in data.chunks(block) {
+            let packed = lz4_flex::block::compress(chunk);
+            out.extend_from_slice(&(packed.len() as u32).to_le_bytes());
+            out.extend_from_slice(&packed);
+        }
+        out
+    }
+
+    fn lz4_frame(data: &[u8]) -> Vec<u8> {
+        let mut encoder = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        encoder.write_all(data).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn sample(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 / 5 % 251) as u8).collect()
+    }
+
+    #[test]
+    fn lz4_legacy_blocks_decompress_and_end_at_a_zero_size() {
+        let data = sample(100_000);
+        let packed = legacy(&data, 30_000);
+        assert_eq!(decompress(&packed).unwrap(), data);
+        let mut padded = packed.clone();
+        padded.extend_from_slice(&[0; 8]);
+        padded.extend_from_slice(&gzip(b"next", 9));
+        let (plain, used) = decompress_member(&padded).unwrap();
+        assert_eq!((plain, used), (data.clone(), packed.len()));
+        // Two legacy streams back to back are one stream: the magic may recur.
+        let mut two = packed.clone();
+        two.extend_from_slice(&legacy(b"more", 4));
+        let mut both = data;
+        both.extend_from_slice(b"more");
+        assert_eq!(decompress(&two).unwrap(), both);
+    }
+
+    #[test]
+    fn lz4_frame_member_reports_its_end_and_frames_concatenate() {
+        let first = lz4_frame(&sample(70_000));
+        let mut data = first.clone();
+        data.extend_from_slice(&gzip(b"after", 9));
+        let (plain, used) = decompress_member(&data).unwrap();
+        assert_eq!((plain, used), (sample(70_000), first.len()));
+        let mut two = first.clone();
+        two.extend_from_slice(&lz4_frame(b"second frame"));
+        let mut want = sample(70_000);
+        want.extend_from_slice(b"second frame");
+        assert_eq!(decompress(&two).unwrap(), want);
+        let err = decompress(&data).unwrap_err();
+        assert!(err.to_string().contains("trailing data"), "{err}");
+    }
+
+    #[test]
+    fn every_truncated_lz4_frame_is_an_error() {
+        let packed = lz4_frame(&sample(200_000));
+        // From the magic on (shorter input has no magic: it is not lz4).
+        for cut in 4..packed.len() {
+            assert!(
+                decompress(&packed[..cut]).is_err(),
+                "cut at {cut} of {}",
+                packed.len()
+            );
+        }
     }
 }
