@@ -215,6 +215,45 @@ fn nfs_variant_uses_the_server_and_export() {
     assert!(boot.cmdline.ends_with("clk_ignore_unused pd_ignore_unused"));
 }
 
+/// repack_boot.sh -n on each Qualcomm board: KIR's NFS command line,
+/// `root=/dev/nfs nfsroot=$NFS_SERVER_IP:$NFS_ROOTFS,nfsvers=3 ip=dhcp
+/// console=tty0 console=ttyMSM0,115200n8 earlycon <extra>`, with the 845c's
+/// two clock/power flags as extra and an empty extra (so a trailing space)
+/// on the others; the non-Qualcomm boards have no NFS variant.
+#[test]
+fn nfs_variant_of_each_qualcomm_board_is_kirs_command_line() {
+    let opts = RepackOptions {
+        nfs: Some(("192.0.2.1".into(), "/srv/nfs/rootfs".into())),
+        ..Default::default()
+    };
+    let common = "root=/dev/nfs nfsroot=192.0.2.1:/srv/nfs/rootfs,nfsvers=3 ip=dhcp \
+                  console=tty0 console=ttyMSM0,115200n8 earlycon ";
+    for (target, extra) in [
+        ("dragonboard-410c", ""),
+        ("dragonboard-845c", "clk_ignore_unused pd_ignore_unused"),
+        ("qrb5165-rb5", ""),
+    ] {
+        let out = run(target, &inputs_for(target), &opts);
+        let boot = BootImage::parse(&out.files[0].bytes).unwrap();
+        assert_eq!(boot.cmdline, format!("{common}{extra}"), "{target}");
+        // Everything else is the board's ordinary image.
+        let plain = run(target, &inputs_for(target), &RepackOptions::default());
+        let mut ordinary = BootImage::parse(&plain.files[0].bytes).unwrap();
+        ordinary.cmdline = boot.cmdline.clone();
+        assert_eq!(ordinary, boot, "{target}");
+    }
+    for target in ["e850-96", "gs101-oriole"] {
+        let err = repack::repack_boot(
+            &recipe::load(target, None).unwrap(),
+            &inputs_for(target),
+            &opts,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Recipe, "{target}: {err}");
+        assert!(err.to_string().contains("NFS"), "{target}: {err}");
+    }
+}
+
 #[test]
 fn modules_for_another_release_are_refused_unless_allowed() {
     let mut inputs = inputs_for("dragonboard-845c");
