@@ -22,9 +22,14 @@
 //! ```
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::io::{Read, Write};
+use std::path::Path;
 
-use crate::ext4::{DataRun, FileData, InodeId, Metadata, Node, NodeKind, Timestamp, Tree, Xattr};
+use crate::ext4::{
+    DataRun, FileData, InodeId, Metadata, Node, NodeKind, SourceFile, SourceSpan, Stored,
+    Timestamp, Tree, Xattr,
+};
 use crate::{Error, Result};
 
 /// Reads a whole (uncompressed) tar stream into a new tree.
@@ -145,6 +150,77 @@ fn read_sparse_data(mut r: impl Read, size: u64, archive: &str, name: &[u8]) -> 
     FileData::sparse(size, runs)
 }
 
+/// Reads a file's data as [`read_sparse_data`] does, 64 KiB at a time into
+/// one reused buffer, but keeps only where each run lies in the source file
+/// (`at` is where `r` starts in it) and its CRC32C: the same runs, holes and
+/// checksums, without holding the bytes.
+fn read_source_spans(
+    mut r: impl Read,
+    size: u64,
+    at: u64,
+    archive: &str,
+    name: &[u8],
+) -> Result<Vec<SourceSpan>> {
+    const CHUNK: usize = 64 * 1024;
+    let mut spans: Vec<SourceSpan> = Vec::new();
+    let mut chunk = vec![0u8; CHUNK];
+    let mut offset = 0u64;
+    // The span being read.
+    let mut open: Option<SourceSpan> = None;
+    loop {
+        let mut n = 0;
+        while n < CHUNK {
+            match r.read(&mut chunk[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(Error::malformed(
+                        "tar",
+                        offset,
+                        "data",
+                        format!("{archive}: {}: {e}", String::from_utf8_lossy(name)),
+                    ));
+                }
+            }
+        }
+        if n == 0 {
+            break;
+        }
+        let bytes = &chunk[..n];
+        if bytes.iter().all(|&b| b == 0) {
+            // A hole ends the span being read.
+            spans.extend(open.take());
+        } else {
+            let span = open.get_or_insert(SourceSpan {
+                offset,
+                at: at + offset,
+                len: 0,
+                crc32c: 0,
+            });
+            span.crc32c = crc32c::crc32c_append(span.crc32c, bytes);
+            span.len += n as u64;
+        }
+        offset += n as u64;
+        if n < CHUNK {
+            break;
+        }
+    }
+    spans.extend(open);
+    if offset != size {
+        return Err(Error::malformed(
+            "tar",
+            0,
+            "size",
+            format!(
+                "{archive}: {}: {offset} bytes of data, header says {size}",
+                String::from_utf8_lossy(name)
+            ),
+        ));
+    }
+    Ok(spans)
+}
+
 fn parse_pax_num(v: &[u8]) -> Option<(i64, u32)> {
     let s = std::str::from_utf8(v).ok()?;
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
@@ -239,6 +315,9 @@ struct TarStream<'a, R: Read> {
     archive: &'a str,
     /// Largest single extension record or long name accepted.
     max_ext: u64,
+    /// The file the stream is read from, from its start, when file data is
+    /// to stay there instead of being read into memory.
+    source: Option<SourceFile>,
 }
 
 impl<R: Read> TarStream<'_, R> {
@@ -324,6 +403,9 @@ impl<R: Read> TarStream<'_, R> {
     ) -> Result<FileData> {
         let padded = stored.div_ceil(BLOCK as u64) * BLOCK as u64;
         let start = self.offset;
+        if let Some(src) = self.source.clone() {
+            return self.file_in_source(src, size, stored, segments, name);
+        }
         let mut body = (&mut self.r).take(stored);
         let mut runs: Vec<DataRun> = Vec::new();
         for &(off, len) in segments {
@@ -338,7 +420,7 @@ impl<R: Read> TarStream<'_, R> {
                 ));
             }
             let seg = read_sparse_data(&mut (&mut body).take(len), len, self.archive, name)?;
-            for run in seg.into_runs() {
+            for run in seg.into_runs()? {
                 let run = DataRun {
                     offset: off + run.offset,
                     data: run.data,
@@ -359,6 +441,62 @@ impl<R: Read> TarStream<'_, R> {
         self.offset += padded;
         FileData::sparse(size, runs).map_err(|e| self.bad(start, "sparse map", e.to_string()))
     }
+
+    /// [`TarStream::file`] for a stream read from the start of `src`: the
+    /// file's runs stay in `src`.
+    fn file_in_source(
+        &mut self,
+        src: SourceFile,
+        size: u64,
+        stored: u64,
+        segments: &[(u64, u64)],
+        name: &[u8],
+    ) -> Result<FileData> {
+        let padded = stored.div_ceil(BLOCK as u64) * BLOCK as u64;
+        let start = self.offset;
+        let mut body = (&mut self.r).take(stored);
+        let mut spans: Vec<SourceSpan> = Vec::new();
+        // Where the next segment's bytes start in the source.
+        let mut at = start;
+        for &(off, len) in segments {
+            if off.checked_add(len).is_none_or(|end| end > size) {
+                return Err(self.bad(
+                    start,
+                    "sparse map",
+                    format!(
+                        "{}: segment past the file size",
+                        String::from_utf8_lossy(name)
+                    ),
+                ));
+            }
+            let seg = read_source_spans(&mut (&mut body).take(len), len, at, self.archive, name)?;
+            at += len;
+            for mut span in seg {
+                span.offset += off;
+                match spans.last_mut() {
+                    // Runs that meet in the file and in the source are one
+                    // run, as in memory.
+                    Some(last)
+                        if last.offset + last.len == span.offset
+                            && last.at + last.len == span.at =>
+                    {
+                        last.crc32c =
+                            crc32c::crc32c_combine(last.crc32c, span.crc32c, span.len as usize);
+                        last.len += span.len;
+                    }
+                    _ => spans.push(span),
+                }
+            }
+        }
+        std::io::copy(&mut body, &mut std::io::sink())
+            .map_err(|e| self.bad(start, "data", e.to_string()))?;
+        let tail = padded - stored;
+        std::io::copy(&mut (&mut self.r).take(tail), &mut std::io::sink())
+            .map_err(|e| self.bad(start, "data", e.to_string()))?;
+        self.offset += padded;
+        FileData::from_source(size, src, spans)
+            .map_err(|e| self.bad(start, "sparse map", e.to_string()))
+    }
 }
 
 /// Reads a tar stream into `tree`, placing every entry under `prefix`.
@@ -372,7 +510,7 @@ pub fn read_tar_into(
     prefix: &[u8],
     archive: &str,
 ) -> Result<()> {
-    read_entries(tree, input, prefix, archive, false)
+    read_entries(tree, input, prefix, archive, false, None)
 }
 
 /// Lays a tarball over an existing tree under `prefix`, following symlinked
@@ -380,7 +518,43 @@ pub fn read_tar_into(
 /// into a chroot does: modules tarballs with `lib/modules/...` land in
 /// `/usr/lib/modules` of a usr-merged root.
 pub fn overlay_tar(tree: &mut Tree, input: impl Read, prefix: &[u8], archive: &str) -> Result<()> {
-    read_entries(tree, input, prefix, archive, true)
+    read_entries(tree, input, prefix, archive, true, None)
+}
+
+/// Reads an uncompressed tarball that is a regular file, leaving the file
+/// data in it: the tree refers to the tarball ([`crate::ext4::Stored::Source`])
+/// and the ext4 writer copies each file from there into the image, so the
+/// data is never held in memory. The tree gives the same image as
+/// [`read_tar`] of the same bytes. Anything that is not a regular file (a
+/// pipe, a device) is read into memory as [`read_tar`] does.
+pub fn read_tar_file(path: &Path) -> Result<Tree> {
+    let mut tree = Tree::default();
+    tar_file_entries(&mut tree, path, b"/", false)?;
+    Ok(tree)
+}
+
+/// [`overlay_tar`] from an uncompressed tarball on disk, with the file data
+/// left in it as [`read_tar_file`] does.
+pub fn overlay_tar_file(tree: &mut Tree, path: &Path, prefix: &[u8]) -> Result<()> {
+    tar_file_entries(tree, path, prefix, true)
+}
+
+fn tar_file_entries(tree: &mut Tree, path: &Path, prefix: &[u8], follow: bool) -> Result<()> {
+    let archive = path.display().to_string();
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let regular = file
+        .metadata()
+        .map_err(|e| Error::io(path, e))?
+        .file_type()
+        .is_file();
+    let source = if regular {
+        let own = File::open(path).map_err(|e| Error::io(path, e))?;
+        Some(SourceFile::new(own, archive.clone()))
+    } else {
+        None
+    };
+    let input = std::io::BufReader::with_capacity(1 << 20, file);
+    read_entries(tree, input, prefix, &archive, follow, source)
 }
 
 fn read_entries(
@@ -389,6 +563,7 @@ fn read_entries(
     prefix: &[u8],
     archive: &str,
     follow: bool,
+    source: Option<SourceFile>,
 ) -> Result<()> {
     let prefix = clean_name(archive, prefix.strip_prefix(b"/").unwrap_or(prefix))?;
     let mut st = TarStream {
@@ -396,6 +571,7 @@ fn read_entries(
         offset: 0,
         archive,
         max_ext: 64 << 20,
+        source,
     };
     let dir_meta = Metadata::new(0o755, 0, 0, Timestamp::default());
     // Symlinks this archive made: an overlay follows the tree's own links,
@@ -897,16 +1073,35 @@ impl Read for FileReader<'_> {
         let want = (buf.len() as u64).min(size - pos) as usize;
         let out = &mut buf[..want];
         out.fill(0);
-        for run in self.data.runs() {
-            let start = run.offset;
-            let end = start + run.data.len() as u64;
+        // The part of the stretch at `start` of `len` bytes inside this read:
+        // where it goes in `out` and how far into the stretch it begins.
+        let window = |start: u64, len: u64| {
+            let end = start + len;
             if end <= pos || start >= pos + want as u64 {
-                continue;
+                return None;
             }
             let from = pos.max(start);
             let to = (pos + want as u64).min(end);
-            out[(from - pos) as usize..(to - pos) as usize]
-                .copy_from_slice(&run.data[(from - start) as usize..(to - start) as usize]);
+            Some(((from - pos) as usize..(to - pos) as usize, from - start))
+        };
+        match self.data.stored() {
+            Stored::Memory(runs) => {
+                for run in runs {
+                    if let Some((dst, skip)) = window(run.offset, run.data.len() as u64) {
+                        let skip = skip as usize;
+                        let n = dst.len();
+                        out[dst].copy_from_slice(&run.data[skip..skip + n]);
+                    }
+                }
+            }
+            Stored::Source(src, spans) => {
+                for span in spans {
+                    if let Some((dst, skip)) = window(span.offset, span.len) {
+                        src.read_at(&mut out[dst], span.at + skip)
+                            .map_err(std::io::Error::other)?;
+                    }
+                }
+            }
         }
         *self.pos += want as u64;
         Ok(want)

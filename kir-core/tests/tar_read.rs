@@ -147,11 +147,8 @@ fn gnu_sparse_member_keeps_its_holes() {
         "holes were filled: {} bytes stored",
         data.stored_len()
     );
-    let runs: Vec<(u64, &[u8])> = data
-        .runs()
-        .iter()
-        .map(|r| (r.offset, &r.data[..]))
-        .collect();
+    let runs = data.runs().unwrap();
+    let runs: Vec<(u64, &[u8])> = runs.iter().map(|r| (r.offset, &r.data[..])).collect();
     assert!(runs[0].1.starts_with(b"start"));
     assert!(
         runs.iter()

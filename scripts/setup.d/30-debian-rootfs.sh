@@ -11,7 +11,9 @@
 kir_setup_debian_rootfs() {
     local dir="$KIR_CACHE/debian-rootfs"
     local tar="$dir/bookworm-minbase.tar"
-    if [ ! -s "$tar" ]; then
+    if [ ! -f "$tar" ] || [ ! -s "$tar" ]; then
+        # An earlier run without --format=tar left a directory under this name.
+        [ -d "$tar" ] && rm -rf "$tar"
         command -v mmdebstrap >/dev/null || { echo "mmdebstrap missing (scripts/deps/apt.txt)"; return 1; }
         local mirror=${KIR_DEBIAN_MIRROR:-}
         if [ -z "$mirror" ]; then
@@ -25,8 +27,8 @@ kir_setup_debian_rootfs() {
         [ -n "$mirror" ] || { echo "no Debian mirror in the apt sources; set KIR_DEBIAN_MIRROR"; return 1; }
         mkdir -p "$dir"
         echo "building Debian bookworm minbase with mmdebstrap from $mirror"
-        SOURCE_DATE_EPOCH=1700000000 mmdebstrap --quiet --variant=minbase --mode=auto \
-            bookworm "$tar.tmp" "$mirror" || { rm -f "$tar.tmp"; return 1; }
+        SOURCE_DATE_EPOCH=1700000000 mmdebstrap --quiet --variant=minbase --mode=auto --format=tar \
+            bookworm "$tar.tmp" "$mirror" || { rm -rf "$tar.tmp"; return 1; }
         mv "$tar.tmp" "$tar"
     fi
     export KIR_DEBIAN_ROOTFS_TAR="$tar"

@@ -24,5 +24,9 @@ mod tree;
 mod writer;
 
 pub use reader::{ReadAt, read_image, read_image_from};
-pub use tree::{DataRun, FileData, InodeId, Metadata, Node, NodeKind, Timestamp, Tree, Xattr};
+pub use tree::{
+    DataRun, FileData, InodeId, Metadata, Node, NodeKind, SourceFile, SourceSpan, Stored,
+    Timestamp, Tree, Xattr,
+};
 pub use writer::{ImageInfo, Options, Profile, build_image, write_image};
+pub(crate) use writer::{ImageOut, copy_through_buffer, write_image_to};

@@ -5,7 +5,11 @@
 //! hard link is simply a second directory entry naming the same id. Inodes no
 //! directory reaches are ignored by every writer.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use crate::{Error, Result};
 
@@ -71,14 +75,132 @@ pub struct DataRun {
     pub data: Vec<u8>,
 }
 
-/// Content of a regular file: its size and the runs of data it holds.
+/// An input file (an uncompressed tarball) whose bytes a tree refers to
+/// instead of holding them: the ext4 writer copies them from there straight
+/// into the image. Clones share the one open file; two sources are equal when
+/// they are the same open file.
+#[derive(Debug, Clone)]
+pub struct SourceFile(Arc<SourceInner>);
+
+#[derive(Debug)]
+struct SourceInner {
+    file: File,
+    name: String,
+}
+
+impl SourceFile {
+    /// Wraps an open regular file; `name` names it in errors.
+    pub fn new(file: File, name: impl Into<String>) -> Self {
+        SourceFile(Arc::new(SourceInner {
+            file,
+            name: name.into(),
+        }))
+    }
+
+    /// The open file.
+    pub fn file(&self) -> &File {
+        &self.0.file
+    }
+
+    /// The name given in errors.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Reads exactly `buf.len()` bytes at `at`; a short read means the file
+    /// changed after the tree was read from it.
+    pub fn read_at(&self, buf: &mut [u8], at: u64) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        self.0.file.read_exact_at(buf, at).map_err(|e| {
+            let reason = if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                format!(
+                    "{}: ends before offset {}: the file changed after it was read",
+                    self.0.name,
+                    at + buf.len() as u64
+                )
+            } else {
+                format!("{}: {e}", self.0.name)
+            };
+            Error::malformed("source file", at, "data", reason)
+        })
+    }
+}
+
+impl PartialEq for SourceFile {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SourceFile {}
+
+impl Hash for SourceFile {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.0) as usize).hash(state);
+    }
+}
+
+/// A stretch of a file's data kept in a [`SourceFile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SourceSpan {
+    /// Byte offset of the stretch in the file.
+    pub offset: u64,
+    /// Where its bytes start in the source.
+    pub at: u64,
+    /// Its length in bytes (never zero).
+    pub len: u64,
+    /// CRC32C of its bytes, taken when they were read, so that the writer
+    /// derives the same UUID as from the bytes themselves.
+    pub crc32c: u32,
+}
+
+/// Where a file's data is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Stored {
+    /// In memory, as runs.
+    Memory(Vec<DataRun>),
+    /// In an input file, as spans of it.
+    Source(SourceFile, Vec<SourceSpan>),
+}
+
+impl Default for Stored {
+    fn default() -> Self {
+        Stored::Memory(Vec::new())
+    }
+}
+
+/// Content of a regular file: its size and the stretches of data it holds.
 ///
-/// Runs are sorted by offset and do not overlap; everything else up to `size`
-/// is a hole. A file larger than 4 GiB needs only as much memory as its data.
+/// Stretches are sorted by offset and do not overlap; everything else up to
+/// `size` is a hole. A file larger than 4 GiB needs only as much memory as
+/// its data, and none when its data stays in a [`SourceFile`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct FileData {
     size: u64,
-    runs: Vec<DataRun>,
+    stored: Stored,
+}
+
+/// Checks that stretches given as (offset, length) are in order, do not
+/// overlap and end within `size`.
+fn check_order(size: u64, stretches: impl Iterator<Item = (u64, u64)>) -> Result<()> {
+    let mut end = 0u64;
+    for (i, (offset, len)) in stretches.enumerate() {
+        if offset < end {
+            return Err(Error::invalid_argument(
+                "runs",
+                format!("run {i} at offset {offset} overlaps or precedes the previous run"),
+            ));
+        }
+        let run_end = offset.saturating_add(len);
+        if run_end > size {
+            return Err(Error::invalid_argument(
+                "runs",
+                format!("run {i} ends at {run_end}, past the file size {size}"),
+            ));
+        }
+        end = run_end;
+    }
+    Ok(())
 }
 
 impl FileData {
@@ -93,38 +215,34 @@ impl FileData {
                 data: bytes,
             }]
         };
-        FileData { size, runs }
+        FileData {
+            size,
+            stored: Stored::Memory(runs),
+        }
     }
 
     /// A sparse file of `size` bytes with data at the given runs.
     ///
     /// Fails when runs overlap, are out of order, or end past `size`.
     pub fn sparse(size: u64, runs: Vec<DataRun>) -> Result<Self> {
-        let mut end = 0u64;
-        let mut kept = Vec::with_capacity(runs.len());
-        for (i, run) in runs.into_iter().enumerate() {
-            if run.offset < end {
-                return Err(Error::invalid_argument(
-                    "runs",
-                    format!(
-                        "run {i} at offset {} overlaps or precedes the previous run",
-                        run.offset
-                    ),
-                ));
-            }
-            let run_end = run.offset.saturating_add(run.data.len() as u64);
-            if run_end > size {
-                return Err(Error::invalid_argument(
-                    "runs",
-                    format!("run {i} ends at {run_end}, past the file size {size}"),
-                ));
-            }
-            end = run_end;
-            if !run.data.is_empty() {
-                kept.push(run);
-            }
-        }
-        Ok(FileData { size, runs: kept })
+        check_order(size, runs.iter().map(|r| (r.offset, r.data.len() as u64)))?;
+        let kept = runs.into_iter().filter(|r| !r.data.is_empty()).collect();
+        Ok(FileData {
+            size,
+            stored: Stored::Memory(kept),
+        })
+    }
+
+    /// A file of `size` bytes whose data stays in `source` at the given spans.
+    ///
+    /// Fails when spans overlap, are out of order, or end past `size`.
+    pub fn from_source(size: u64, source: SourceFile, spans: Vec<SourceSpan>) -> Result<Self> {
+        check_order(size, spans.iter().map(|s| (s.offset, s.len)))?;
+        let kept = spans.into_iter().filter(|s| s.len > 0).collect();
+        Ok(FileData {
+            size,
+            stored: Stored::Source(source, kept),
+        })
     }
 
     /// Size of the file in bytes (holes included).
@@ -132,19 +250,57 @@ impl FileData {
         self.size
     }
 
-    /// The data runs, sorted by offset.
-    pub fn runs(&self) -> &[DataRun] {
-        &self.runs
+    /// Where the data is kept.
+    pub fn stored(&self) -> &Stored {
+        &self.stored
     }
 
-    /// The data runs, sorted by offset, given up without copying them.
-    pub fn into_runs(self) -> Vec<DataRun> {
-        self.runs
+    /// The stretches of data as (offset, length), sorted; no I/O.
+    pub fn extents(&self) -> Vec<(u64, u64)> {
+        match &self.stored {
+            Stored::Memory(runs) => runs
+                .iter()
+                .map(|r| (r.offset, r.data.len() as u64))
+                .collect(),
+            Stored::Source(_, spans) => spans.iter().map(|s| (s.offset, s.len)).collect(),
+        }
+    }
+
+    /// The data runs, sorted by offset: borrowed when in memory, read from
+    /// the source file otherwise.
+    pub fn runs(&self) -> Result<Cow<'_, [DataRun]>> {
+        match &self.stored {
+            Stored::Memory(runs) => Ok(Cow::Borrowed(runs)),
+            Stored::Source(src, spans) => {
+                let mut runs = Vec::with_capacity(spans.len());
+                for s in spans {
+                    let len = usize::try_from(s.len).map_err(|_| {
+                        Error::invalid_argument("file", "too large to hold in memory")
+                    })?;
+                    let mut data = vec![0u8; len];
+                    src.read_at(&mut data, s.at)?;
+                    runs.push(DataRun {
+                        offset: s.offset,
+                        data,
+                    });
+                }
+                Ok(Cow::Owned(runs))
+            }
+        }
+    }
+
+    /// The data runs, sorted by offset, given up without copying them when
+    /// they are in memory.
+    pub fn into_runs(self) -> Result<Vec<DataRun>> {
+        match self.stored {
+            Stored::Memory(runs) => Ok(runs),
+            Stored::Source(..) => self.runs().map(Cow::into_owned),
+        }
     }
 
     /// Bytes of data actually stored (holes excluded).
     pub fn stored_len(&self) -> u64 {
-        self.runs.iter().map(|r| r.data.len() as u64).sum()
+        self.extents().iter().map(|e| e.1).sum()
     }
 
     /// The whole content with holes filled with zeros.
@@ -154,10 +310,22 @@ impl FileData {
         let size = usize::try_from(self.size)
             .map_err(|_| Error::invalid_argument("file", "too large to hold in memory"))?;
         let mut out = vec![0u8; size];
-        for run in &self.runs {
-            let start = run.offset as usize;
-            if let Some(dst) = out.get_mut(start..start + run.data.len()) {
-                dst.copy_from_slice(&run.data);
+        match &self.stored {
+            Stored::Memory(runs) => {
+                for run in runs {
+                    let start = run.offset as usize;
+                    if let Some(dst) = out.get_mut(start..start + run.data.len()) {
+                        dst.copy_from_slice(&run.data);
+                    }
+                }
+            }
+            Stored::Source(src, spans) => {
+                for s in spans {
+                    let start = s.offset as usize;
+                    if let Some(dst) = out.get_mut(start..start + s.len as usize) {
+                        src.read_at(dst, s.at)?;
+                    }
+                }
             }
         }
         Ok(out)

@@ -10,7 +10,9 @@ use std::io::{Seek, SeekFrom, Write};
 
 use super::format::*;
 use super::hash::{crc32c_raw, dx_hash_half_md4, xattr_block_hash, xattr_entry_hash};
-use super::tree::{FileData, InodeId, Metadata, Node, NodeKind, Timestamp, Tree};
+use super::tree::{
+    FileData, InodeId, Metadata, Node, NodeKind, SourceFile, Stored, Timestamp, Tree,
+};
 use crate::{Error, Result};
 
 /// Which ext4 feature set to write.
@@ -103,13 +105,74 @@ pub fn build_image(tree: &Tree, opts: &Options) -> Result<Vec<u8>> {
 /// Writes the image of `tree` to `out`, which must read as zeros where
 /// nothing is written (a new or truncated file, an empty buffer).
 pub fn write_image<W: Write + Seek>(tree: &Tree, opts: &Options, out: &mut W) -> Result<ImageInfo> {
+    write_image_to(tree, opts, &mut Plain(out))
+}
+
+/// [`write_image`] into an output that may copy file data kept in a
+/// [`SourceFile`] itself (a file asks the kernel to).
+pub(crate) fn write_image_to<O: ImageOut>(
+    tree: &Tree,
+    opts: &Options,
+    out: &mut O,
+) -> Result<ImageInfo> {
     let plan = Plan::new(tree, opts)?;
     let layout = plan.fit(opts)?;
     let mut merged = Coalesce::new(out);
     let info = plan.emit(&layout, &mut merged)?;
-    merged.finish()?;
+    merged.finish(info.size_bytes)?;
     Ok(info)
 }
+
+/// Where the writer puts an image: a seekable writer that can also copy
+/// bytes out of a [`SourceFile`] to its current position.
+pub(crate) trait ImageOut: Write + Seek {
+    /// Copies `len` bytes at `at` of `src` to the current position and
+    /// moves past them. By default through a buffer.
+    fn copy_from(&mut self, src: &SourceFile, at: u64, len: u64) -> Result<()> {
+        copy_through_buffer(self, src, at, len)
+    }
+}
+
+/// Reads `len` bytes at `at` of `src` in slices of at most 1 MiB and writes
+/// them to `out`.
+pub(crate) fn copy_through_buffer<W: Write + ?Sized>(
+    out: &mut W,
+    src: &SourceFile,
+    mut at: u64,
+    len: u64,
+) -> Result<()> {
+    let mut buf = vec![0u8; len.min(1 << 20) as usize];
+    let end = at + len;
+    while at < end {
+        let n = (end - at).min(buf.len() as u64) as usize;
+        src.read_at(&mut buf[..n], at)?;
+        out.write_all(&buf[..n])
+            .map_err(|e| Error::io("ext4 image", e))?;
+        at += n as u64;
+    }
+    Ok(())
+}
+
+/// Any seekable writer, copying source data through a buffer.
+struct Plain<'w, W: Write + Seek>(&'w mut W);
+
+impl<W: Write + Seek> Write for Plain<'_, W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.write(data)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<W: Write + Seek> Seek for Plain<'_, W> {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        self.0.seek(to)
+    }
+}
+
+impl<W: Write + Seek> ImageOut for Plain<'_, W> {}
 
 /// Turns the writer's many small positioned writes (inodes, directory
 /// blocks, files laid out one after another) into few large ones: a write
@@ -118,7 +181,7 @@ pub fn write_image<W: Write + Seek>(tree: &Tree, opts: &Options, out: &mut W) ->
 /// with zeros) when nothing was ever written beyond the pending end, so the
 /// gap is known to be still zero. Anything else flushes first. Large writes
 /// go straight through without being copied.
-struct Coalesce<'w, W: Write + Seek> {
+struct Coalesce<'w, W: ImageOut> {
     out: &'w mut W,
     /// Where the next write goes.
     pos: u64,
@@ -129,7 +192,7 @@ struct Coalesce<'w, W: Write + Seek> {
     high: u64,
 }
 
-impl<'w, W: Write + Seek> Coalesce<'w, W> {
+impl<'w, W: ImageOut> Coalesce<'w, W> {
     const GAP: u64 = 16 << 10;
     const DIRECT: usize = 1 << 20;
     const CAPACITY: usize = 4 << 20;
@@ -153,36 +216,57 @@ impl<'w, W: Write + Seek> Coalesce<'w, W> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<()> {
+    /// Writes what is pending and makes the output `len` bytes long: when
+    /// its last block is a hole, a zero byte at its very end, past
+    /// everything written (never over a block that holds data).
+    fn finish(mut self, len: u64) -> Result<()> {
         let io = |e| Error::io("ext4 image", e);
+        if self.high < len {
+            self.seek(SeekFrom::Start(len - 1)).map_err(io)?;
+            self.write_all(&[0]).map_err(io)?;
+        }
         self.flush_pending().map_err(io)?;
         self.out.flush().map_err(io)
     }
-}
 
-impl<W: Write + Seek> Write for Coalesce<'_, W> {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+    /// Makes room for `n` bytes at the current position: the slice of the
+    /// pending buffer to fill, or `None` when they are to go straight to the
+    /// output, which is then flushed and positioned for them.
+    fn room(&mut self, n: usize) -> std::io::Result<Option<&mut [u8]>> {
         let end = self.start + self.buf.len() as u64;
         let appendable = !self.buf.is_empty()
             && self.pos >= end
             && (self.pos == end || (end >= self.high && self.pos - end < Self::GAP))
-            && self.buf.len() + data.len() <= Self::CAPACITY;
+            && self.buf.len() + n <= Self::CAPACITY;
         if appendable {
             let gap = (self.pos - end) as usize;
             self.buf.resize(self.buf.len() + gap, 0);
-            self.buf.extend_from_slice(data);
         } else {
             self.flush_pending()?;
-            if data.len() >= Self::DIRECT {
+            if n >= Self::DIRECT {
                 self.out.seek(SeekFrom::Start(self.pos))?;
-                self.out.write_all(data)?;
-            } else {
-                self.start = self.pos;
-                self.buf.extend_from_slice(data);
+                return Ok(None);
             }
+            self.start = self.pos;
         }
-        self.pos += data.len() as u64;
+        let at = self.buf.len();
+        self.buf.resize(at + n, 0);
+        Ok(Some(&mut self.buf[at..]))
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.pos += n;
         self.high = self.high.max(self.pos);
+    }
+}
+
+impl<W: ImageOut> Write for Coalesce<'_, W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        match self.room(data.len())? {
+            Some(dst) => dst.copy_from_slice(data),
+            None => self.out.write_all(data)?,
+        }
+        self.advance(data.len() as u64);
         Ok(data.len())
     }
 
@@ -192,7 +276,19 @@ impl<W: Write + Seek> Write for Coalesce<'_, W> {
     }
 }
 
-impl<W: Write + Seek> Seek for Coalesce<'_, W> {
+impl<W: ImageOut> ImageOut for Coalesce<'_, W> {
+    fn copy_from(&mut self, src: &SourceFile, at: u64, len: u64) -> Result<()> {
+        let n = usize::try_from(len).unwrap_or(usize::MAX);
+        match self.room(n).map_err(|e| Error::io("ext4 image", e))? {
+            Some(dst) => src.read_at(dst, at)?,
+            None => self.out.copy_from(src, at, len)?,
+        }
+        self.advance(len);
+        Ok(())
+    }
+}
+
+impl<W: ImageOut> Seek for Coalesce<'_, W> {
     fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
         match to {
             SeekFrom::Start(p) => self.pos = p,
@@ -287,8 +383,17 @@ fn tree_digest(tree: &Tree) -> [u8; 16] {
             match &node.kind {
                 NodeKind::File(f) => {
                     feed(&f.size().to_le_bytes());
-                    for run in f.runs() {
-                        feed(&crc32c::crc32c(&run.data).to_le_bytes());
+                    match f.stored() {
+                        Stored::Memory(runs) => {
+                            for run in runs {
+                                feed(&crc32c::crc32c(&run.data).to_le_bytes());
+                            }
+                        }
+                        Stored::Source(_, spans) => {
+                            for span in spans {
+                                feed(&span.crc32c.to_le_bytes());
+                            }
+                        }
                     }
                 }
                 NodeKind::Symlink(t) => feed(t),
@@ -371,9 +476,9 @@ const INODE_XATTR_SPACE: usize = INODE_SIZE - INODE_XATTR_OFFSET - 4;
 /// Logical block ranges holding a file's runs.
 fn file_ranges(f: &FileData, bs: u64) -> Vec<(u64, u64)> {
     let mut out: Vec<(u64, u64)> = Vec::new();
-    for run in f.runs() {
-        let first = run.offset / bs;
-        let end = (run.offset + run.data.len() as u64).div_ceil(bs);
+    for (offset, len) in f.extents() {
+        let first = offset / bs;
+        let end = (offset + len).div_ceil(bs);
         match out.last_mut() {
             Some((s, n)) if *s + *n >= first => *n = (*n).max(end - *s),
             _ => out.push((first, end - first)),
@@ -1460,7 +1565,7 @@ struct Counts {
 }
 
 impl<'t> Plan<'t> {
-    fn emit<W: Write + Seek>(&self, layout: &Layout, out: &mut W) -> Result<ImageInfo> {
+    fn emit<W: ImageOut>(&self, layout: &Layout, out: &mut W) -> Result<ImageInfo> {
         let geo = layout.geo;
         let bs = geo.bs;
         let counts = self.counts(layout);
@@ -1534,8 +1639,6 @@ impl<'t> Plan<'t> {
         }
 
         let size_bytes = geo.total * bs;
-        // Make the image its full length even when the last block is a hole.
-        write_at(out, size_bytes - 1, &[0])?;
         out.flush().map_err(|e| Error::io("ext4 image", e))?;
 
         let free_inodes: u64 = counts.free_inodes.iter().sum();
@@ -1565,12 +1668,7 @@ impl<'t> Plan<'t> {
         write_at(out, table * geo.bs + within * INODE_SIZE as u64, raw)
     }
 
-    fn emit_data<W: Write + Seek>(
-        &self,
-        p: &PlannedInode,
-        l: &InodeLayout,
-        out: &mut W,
-    ) -> Result<()> {
+    fn emit_data<W: ImageOut>(&self, p: &PlannedInode, l: &InodeLayout, out: &mut W) -> Result<()> {
         let bs = self.bs;
         let to_phys = |logical_byte: u64| -> Option<(u64, u64)> {
             let lb = logical_byte / bs;
@@ -1583,30 +1681,52 @@ impl<'t> Plan<'t> {
                     (phys, extent_end - logical_byte)
                 })
         };
-        let mut write_run = |offset: u64, data: &[u8]| -> Result<()> {
-            let mut pos = 0usize;
-            while pos < data.len() {
-                let Some((phys, room)) = to_phys(offset + pos as u64) else {
+        // Splits `len` bytes at logical byte `offset` into pieces that each
+        // lie inside one extent: (physical byte, bytes before it, length).
+        let pieces = |offset: u64, len: u64| -> Result<Vec<(u64, u64, u64)>> {
+            let mut out = Vec::new();
+            let mut pos = 0u64;
+            while pos < len {
+                let Some((phys, room)) = to_phys(offset + pos) else {
                     return Err(Error::invalid_argument(
                         "ext4 writer",
                         "data outside its extents",
                     ));
                 };
-                let n = (data.len() - pos).min(room as usize);
-                write_at(out, phys, &data[pos..pos + n])?;
+                let n = (len - pos).min(room);
+                out.push((phys, pos, n));
                 pos += n;
             }
-            Ok(())
+            Ok(out)
         };
         match &p.data {
             Data::None | Data::Journal => Ok(()),
-            Data::Bytes(b) => write_run(0, b),
-            Data::File(f) => {
-                for run in f.runs() {
-                    write_run(run.offset, &run.data)?;
+            Data::Bytes(b) => {
+                for (phys, pos, n) in pieces(0, b.len() as u64)? {
+                    write_at(out, phys, &b[pos as usize..(pos + n) as usize])?;
                 }
                 Ok(())
             }
+            Data::File(f) => match f.stored() {
+                Stored::Memory(runs) => {
+                    for run in runs {
+                        for (phys, pos, n) in pieces(run.offset, run.data.len() as u64)? {
+                            write_at(out, phys, &run.data[pos as usize..(pos + n) as usize])?;
+                        }
+                    }
+                    Ok(())
+                }
+                Stored::Source(src, spans) => {
+                    for span in spans {
+                        for (phys, pos, n) in pieces(span.offset, span.len)? {
+                            out.seek(SeekFrom::Start(phys))
+                                .map_err(|e| Error::io("ext4 image", e))?;
+                            out.copy_from(src, span.at + pos, n)?;
+                        }
+                    }
+                    Ok(())
+                }
+            },
         }
     }
 
@@ -1945,7 +2065,8 @@ mod tests {
         // (3, 5, 4, 6) after something further out: the gap fill of the
         // second run must not wipe block 5.
         let mut cur = std::io::Cursor::new(Vec::new());
-        let mut w = Coalesce::new(&mut cur);
+        let mut plain = Plain(&mut cur);
+        let mut w = Coalesce::new(&mut plain);
         let put = |w: &mut Coalesce<_>, at: u64, byte: u8, len: usize| {
             w.seek(SeekFrom::Start(at)).unwrap();
             w.write_all(&vec![byte; len]).unwrap();
@@ -1959,7 +2080,7 @@ mod tests {
         put(&mut w, 200, 7, 5);
         put(&mut w, 210, 8, 5);
         put(&mut w, 3 << 20, 1, 2 << 20);
-        w.finish().unwrap();
+        w.finish(5 << 20).unwrap();
         let out = cur.into_inner();
         for (at, byte) in [(30, 3), (40, 4), (50, 5), (60, 6), (100, 9)] {
             assert_eq!(&out[at..at + 10], &[byte; 10], "at {at}");
@@ -1970,6 +2091,26 @@ mod tests {
         );
         assert_eq!(out.len(), 5 << 20);
         assert!(out[3 << 20..].iter().all(|&b| b == 1));
+    }
+
+    #[test]
+    fn finishing_keeps_a_last_block_that_holds_data_and_extends_over_a_hole() {
+        let mut cur = std::io::Cursor::new(Vec::new());
+        let mut plain = Plain(&mut cur);
+        let mut w = Coalesce::new(&mut plain);
+        w.seek(SeekFrom::Start(1020)).unwrap();
+        w.write_all(&[7; 4]).unwrap();
+        w.finish(1024).unwrap();
+        assert_eq!(cur.get_ref().len(), 1024);
+        assert_eq!(&cur.get_ref()[1020..], &[7, 7, 7, 7]);
+
+        let mut cur = std::io::Cursor::new(Vec::new());
+        let mut plain = Plain(&mut cur);
+        let mut w = Coalesce::new(&mut plain);
+        w.write_all(&[7; 4]).unwrap();
+        w.finish(4096).unwrap();
+        assert_eq!(cur.get_ref().len(), 4096);
+        assert!(cur.get_ref()[4..].iter().all(|&b| b == 0));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 pub mod codec;
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::ext4::{self, FileData, ImageInfo, Metadata, Node, NodeKind, Options, Timestamp, Tree};
@@ -40,10 +40,9 @@ pub fn load_rootfs(path: &Path) -> Result<(Tree, RootfsKind)> {
         if is_ext4(&f)? {
             return Ok((ext4::read_image_from(&f)?, RootfsKind::Ext4));
         }
-        let tar =
-            BufReader::with_capacity(1 << 20, File::open(path).map_err(|e| Error::io(path, e))?);
+        // File data stays in the tarball until the image is written.
         return Ok((
-            non_empty(crate::tar::read_tar(tar, &name)?, &name)?,
+            non_empty(crate::tar::read_tar_file(path)?, &name)?,
             RootfsKind::Tar,
         ));
     }
@@ -85,6 +84,9 @@ pub fn apply_overlay(
 ) -> Result<()> {
     if clear_modules {
         clear_modules_dir(tree, prefix)?;
+    }
+    if !is_compressed(overlay) {
+        return crate::tar::overlay_tar_file(tree, overlay, prefix.as_bytes());
     }
     let reader = codec::open_decompressed(overlay)?;
     crate::tar::overlay_tar(
@@ -283,8 +285,9 @@ fn write_synced(tree: &Tree, opts: &Options, file: File, path: &Path) -> Result<
             file: &file,
             pending: 0,
             tx,
+            no_kernel_copy: false,
         };
-        ext4::write_image(tree, opts, &mut out)
+        ext4::write_image_to(tree, opts, &mut out)
         // `out` and its sender drop here, which ends the helper thread.
     })?;
     file.sync_all().map_err(|e| Error::io(path, e))?;
@@ -299,17 +302,70 @@ struct SyncBehind<'f> {
     file: &'f File,
     pending: u64,
     tx: std::sync::mpsc::SyncSender<()>,
+    /// Set once the kernel refused to copy between the two files.
+    no_kernel_copy: bool,
 }
 
-impl std::io::Write for SyncBehind<'_> {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        let n = self.file.write(data)?;
-        self.pending += n as u64;
+impl SyncBehind<'_> {
+    fn wrote(&mut self, n: u64) {
+        self.pending += n;
         if self.pending >= SYNC_EVERY {
             self.pending = 0;
             // A flush already queued covers this one too.
             let _ = self.tx.try_send(());
         }
+    }
+}
+
+impl ext4::ImageOut for SyncBehind<'_> {
+    /// Asks the kernel to copy the bytes (`copy_file_range`: no trip
+    /// through this process's memory); where it cannot for these two
+    /// files (another file system, an old kernel), through a buffer.
+    fn copy_from(&mut self, src: &ext4::SourceFile, at: u64, len: u64) -> Result<()> {
+        let io = |e: std::io::Error| Error::io("ext4 image", e);
+        let mut from = at;
+        let end = at + len;
+        while from < end && !self.no_kernel_copy {
+            let want = usize::try_from(end - from)
+                .unwrap_or(usize::MAX)
+                .min(1 << 30);
+            match rustix::fs::copy_file_range(src.file(), Some(&mut from), self.file, None, want) {
+                Ok(0) => {
+                    return Err(Error::malformed(
+                        "source file",
+                        from,
+                        "data",
+                        format!(
+                            "{}: ends before offset {end}: the file changed after it was read",
+                            src.name()
+                        ),
+                    ));
+                }
+                Ok(n) => self.wrote(n as u64),
+                Err(rustix::io::Errno::INTR) => {}
+                Err(
+                    rustix::io::Errno::XDEV
+                    | rustix::io::Errno::NOSYS
+                    | rustix::io::Errno::INVAL
+                    | rustix::io::Errno::OPNOTSUPP
+                    | rustix::io::Errno::BADF
+                    | rustix::io::Errno::PERM,
+                ) => self.no_kernel_copy = true,
+                Err(e) => return Err(io(e.into())),
+            }
+        }
+        if from < end {
+            // The file position is where the kernel copy stopped.
+            ext4::copy_through_buffer(self, src, from, end - from)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::io::Write for SyncBehind<'_> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(data)?;
+        self.wrote(n as u64);
         Ok(n)
     }
 

@@ -420,7 +420,7 @@ pub fn canonical(tree: &Tree, with_times: bool) -> Vec<String> {
                 // Content as its non-zero 4 KiB chunks (trailing zeros
                 // trimmed), so a hole and stored zeros compare equal.
                 let mut chunks = Vec::new();
-                for r in f.runs() {
+                for r in f.runs().unwrap().iter() {
                     let mut off = r.offset;
                     let mut rest = &r.data[..];
                     while !rest.is_empty() {

@@ -1,0 +1,288 @@
+//! Tarballs read in place (`tar::read_tar_file`): file data stays in the
+//! tarball and the ext4 writer copies it from there (through a buffer, or by
+//! the kernel's `copy_file_range` for a file output). The image must be the
+//! same bytes as from the tarball read into memory, whatever the route.
+
+mod ext4_support;
+
+use std::path::Path;
+use std::process::Command;
+
+use ext4_support::*;
+use kir_core::ext4::{
+    DataRun, FileData, Node, NodeKind, Options, Profile, Stored, Tree, build_image,
+};
+use kir_core::rootfs::{self, CreateRequest, write_rootfs_image, write_tarball};
+use kir_core::tar::{overlay_tar, overlay_tar_file, read_tar, read_tar_file};
+
+/// The varied tree plus files that cross the writer's thresholds: one large
+/// enough to be copied straight to the output (over 1 MiB) with a hole
+/// inside, one of only zeros, and a small one after them.
+fn tree_with_large_files() -> Tree {
+    let d = meta(0o755, 0, 0, 10);
+    let mut t = varied_tree(40);
+    let mut big = pseudo_bytes(7, 3 << 20);
+    big[1 << 20..(1 << 20) + (256 << 10)].fill(0);
+    t.insert(
+        b"/data/large.bin",
+        Node::new(
+            NodeKind::File(FileData::from_bytes(big)),
+            meta(0o644, 0, 0, 11),
+        ),
+        &d,
+    )
+    .unwrap();
+    t.insert(
+        b"/data/zeros.bin",
+        Node::new(
+            NodeKind::File(FileData::from_bytes(vec![0; 200_000])),
+            meta(0o644, 0, 0, 11),
+        ),
+        &d,
+    )
+    .unwrap();
+    t.insert(
+        b"/data/tail.txt",
+        Node::new(
+            NodeKind::File(
+                FileData::sparse(
+                    9,
+                    vec![DataRun {
+                        offset: 0,
+                        data: b"after it\n".to_vec(),
+                    }],
+                )
+                .unwrap(),
+            ),
+            meta(0o600, 5, 6, 11),
+        ),
+        &d,
+    )
+    .unwrap();
+    t
+}
+
+fn pseudo_bytes(seed: u32, len: usize) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// Every regular file with data in `tree` keeps it in a source file.
+fn assert_all_in_source(tree: &Tree) {
+    let mut files = 0;
+    for (path, id) in tree.walk() {
+        if let NodeKind::File(f) = &tree.node(id).unwrap().kind {
+            if f.stored_len() > 0 {
+                files += 1;
+                assert!(
+                    matches!(f.stored(), Stored::Source(..)),
+                    "{} was read into memory",
+                    String::from_utf8_lossy(&path)
+                );
+            }
+        }
+    }
+    assert!(files > 10, "only {files} files with data");
+}
+
+#[test]
+fn a_tarball_read_in_place_gives_the_same_image_as_its_bytes_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("root.tar");
+    write_tarball(&tree_with_large_files(), &tar).unwrap();
+
+    let in_memory = read_tar(&std::fs::read(&tar).unwrap()[..], "root.tar").unwrap();
+    let in_place = read_tar_file(&tar).unwrap();
+    assert_all_in_source(&in_place);
+    assert_same(&canonical(&in_place, true), &canonical(&in_memory, true));
+
+    for profile in [Profile::Compat, Profile::Debian] {
+        let opts = Options {
+            profile,
+            ..Options::default()
+        };
+        let want = build_image(&in_memory, &opts).unwrap();
+        // Through a buffer (any writer).
+        assert!(
+            build_image(&in_place, &opts).unwrap() == want,
+            "{profile:?}: buffered copy differs"
+        );
+        // Through the kernel, into a file on the tarball's file system.
+        let out = dir.path().join(format!("{profile:?}.ext4"));
+        write_rootfs_image(&in_place, &opts, &out, false).unwrap();
+        assert!(
+            std::fs::read(&out).unwrap() == want,
+            "{profile:?}: kernel copy differs"
+        );
+        if have_e2fsprogs() {
+            e2fsck_clean(&out);
+        }
+    }
+}
+
+#[test]
+fn a_gnu_sparse_member_read_in_place_keeps_its_holes_and_bytes() {
+    if Command::new("tar").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "GNU tar missing in CI"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let f = std::fs::File::create(src.join("holey")).unwrap();
+    f.set_len(64 << 20).unwrap();
+    use std::os::unix::fs::FileExt;
+    f.write_all_at(&pseudo_bytes(3, 300_000), 0).unwrap();
+    f.write_all_at(&pseudo_bytes(4, 2 << 20), 20 << 20).unwrap();
+    f.write_all_at(b"end", (64 << 20) - 3).unwrap();
+    drop(f);
+    let st = Command::new("tar")
+        .args([
+            "--sparse",
+            "-C",
+            src.to_str().unwrap(),
+            "-cf",
+            "s.tar",
+            "holey",
+        ])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let tar = dir.path().join("s.tar");
+    let in_place = read_tar_file(&tar).unwrap();
+    let in_memory = read_tar(std::fs::File::open(&tar).unwrap(), "s.tar").unwrap();
+    let id = in_place.lookup(b"/holey").unwrap().unwrap();
+    let NodeKind::File(data) = &in_place.node(id).unwrap().kind else {
+        panic!("not a file")
+    };
+    assert!(matches!(data.stored(), Stored::Source(..)));
+    assert_eq!(data.size(), 64 << 20);
+    assert!(
+        data.stored_len() < 3 << 20,
+        "holes filled: {}",
+        data.stored_len()
+    );
+    assert!(data.to_vec().unwrap() == std::fs::read(src.join("holey")).unwrap());
+    let opts = Options::default();
+    assert!(build_image(&in_place, &opts).unwrap() == build_image(&in_memory, &opts).unwrap());
+}
+
+#[test]
+fn an_overlay_read_in_place_lands_where_a_streamed_one_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = meta(0o755, 0, 0, 20);
+    let mut modules = Tree::new(d.clone());
+    modules
+        .insert(
+            b"/lib/modules/6.1.0/kernel/big.ko",
+            Node::new(
+                NodeKind::File(FileData::from_bytes(pseudo_bytes(9, 1_500_000))),
+                meta(0o644, 0, 0, 21),
+            ),
+            &d,
+        )
+        .unwrap();
+    let tar = dir.path().join("modules.tar");
+    write_tarball(&modules, &tar).unwrap();
+
+    let mut root = Tree::new(d.clone());
+    root.insert(
+        b"/lib",
+        Node::new(
+            NodeKind::Symlink(b"usr/lib".to_vec()),
+            meta(0o777, 0, 0, 20),
+        ),
+        &d,
+    )
+    .unwrap();
+    root.insert(b"/usr/lib", Node::new(NodeKind::empty_dir(), d.clone()), &d)
+        .unwrap();
+    let mut streamed = root.clone();
+    overlay_tar(&mut streamed, std::fs::File::open(&tar).unwrap(), b"/", "m").unwrap();
+    let mut in_place = root;
+    overlay_tar_file(&mut in_place, &tar, b"/").unwrap();
+    assert!(
+        in_place
+            .lookup(b"/usr/lib/modules/6.1.0/kernel/big.ko")
+            .unwrap()
+            .is_some()
+    );
+    assert_same(&canonical(&in_place, true), &canonical(&streamed, true));
+    let opts = Options::default();
+    assert!(build_image(&in_place, &opts).unwrap() == build_image(&streamed, &opts).unwrap());
+}
+
+#[test]
+fn create_ext4_rootfs_gives_the_same_image_from_plain_and_compressed_tarballs() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("root.tar");
+    write_tarball(&tree_with_large_files(), &plain).unwrap();
+    let gz = dir.path().join("root.tar.gz");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::io::copy(&mut std::fs::File::open(&plain).unwrap(), &mut enc).unwrap();
+    enc.finish().unwrap();
+
+    let build = |input: &Path, name: &str| {
+        let out = dir.path().join(name);
+        rootfs::create_ext4_rootfs(&CreateRequest {
+            rootfs: input.to_path_buf(),
+            modules: None,
+            output: out.clone(),
+            ext4: Options::default(),
+        })
+        .unwrap();
+        std::fs::read(out).unwrap()
+    };
+    let from_plain = build(&plain, "plain.ext4");
+    let from_gz = build(&gz, "gz.ext4");
+    assert!(
+        from_plain == from_gz,
+        "the image depends on how the tarball was stored"
+    );
+}
+
+#[test]
+fn a_tarball_cut_short_after_it_was_read_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("root.tar");
+    write_tarball(&tree_with_large_files(), &tar).unwrap();
+    let tree = read_tar_file(&tar).unwrap();
+    let len = std::fs::metadata(&tar).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&tar)
+        .unwrap()
+        .set_len(len / 3)
+        .unwrap();
+
+    let err = build_image(&tree, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("root.tar") && err.contains("changed"), "{err}");
+
+    let out = dir.path().join("out.ext4");
+    let err = write_rootfs_image(&tree, &Options::default(), &out, false)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("root.tar") && err.contains("changed"), "{err}");
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "root.tar")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
