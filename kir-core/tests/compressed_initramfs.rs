@@ -244,3 +244,45 @@ fn concatenated_streams_decompress_whole_and_read_as_two_archives() {
         );
     }
 }
+
+/// repack-boot with an `lz4 -l` initrd: the modules archive it appends is
+/// preceded by zero padding, so the ramdisk reads as the initrd's archive then
+/// the modules' (without it, the modules would be read as more lz4 blocks).
+#[test]
+fn modules_appended_to_an_lz4_legacy_initrd_stay_readable() {
+    if !have_tools() {
+        return;
+    }
+    let target = "dragonboard-845c";
+    let mut inputs = kir_core::repack::demo::inputs(target).unwrap();
+    let plain = compress::decompress(inputs.initrd.as_deref().unwrap()).unwrap();
+    let legacy = compress_with(&["lz4", "-q", "-l"], &plain);
+    inputs.initrd = Some(legacy.clone());
+    let recipe = kir_core::recipe::load(target, None).unwrap();
+    let out = kir_core::repack::repack_boot(&recipe, &inputs, &Default::default()).unwrap();
+    assert!(
+        out.notes.iter().any(|n| n.contains("lz4 legacy")),
+        "{:?}",
+        out.notes
+    );
+    let boot = kir_core::bootimg::BootImage::parse(&out.files[0].bytes).unwrap();
+    assert!(boot.ramdisk.starts_with(&legacy));
+    let segments = cpio::read_initramfs(&boot.ramdisk).unwrap();
+    let kinds: Vec<_> = segments.iter().map(|s| s.compression).collect();
+    assert_eq!(kinds, [Compression::Lz4Legacy, Compression::Gzip]);
+    assert_eq!(
+        names(&segments[0].entries),
+        names(&cpio::read(&plain).unwrap().entries)
+    );
+    assert!(
+        segments[1]
+            .entries
+            .iter()
+            .any(|e| e.name.starts_with("usr/lib/modules/") && e.name.ends_with(".ko")),
+        "modules archive after the lz4 initrd"
+    );
+    // A gzip initrd gets no padding: KIR's plain `cat`.
+    let gz = kir_core::repack::demo::inputs(target).unwrap();
+    let out = kir_core::repack::repack_boot(&recipe, &gz, &Default::default()).unwrap();
+    assert!(out.notes.is_empty(), "{:?}", out.notes);
+}

@@ -168,11 +168,15 @@ pub fn repack_boot(
         }
     }
 
+    let mut initrd_ends_lz4_legacy = false;
     if let Some(initrd) = &inputs.initrd {
-        cpio::read_initramfs(initrd).map_err(|e| Error::Check {
+        let segments = cpio::read_initramfs(initrd).map_err(|e| Error::Check {
             input: "initrd".into(),
             reason: e.to_string(),
         })?;
+        initrd_ends_lz4_legacy = segments
+            .last()
+            .is_some_and(|s| s.compression == Compression::Lz4Legacy);
     }
 
     let tree = match &inputs.modules {
@@ -198,6 +202,7 @@ pub fn repack_boot(
         inputs,
         tree: tree.as_ref(),
         opts,
+        initrd_ends_lz4_legacy,
     };
     let boot_ramdisk = ramdisks.assemble(recipe.ramdisk.assembly, &mut notes)?;
 
@@ -304,6 +309,9 @@ struct Ramdisks<'a> {
     inputs: &'a RepackInputs,
     tree: Option<&'a ModulesTree>,
     opts: &'a RepackOptions,
+    /// The initrd's last archive is an lz4 legacy stream, which has no end
+    /// mark: only a zero block size ends it.
+    initrd_ends_lz4_legacy: bool,
 }
 
 impl Ramdisks<'_> {
@@ -360,6 +368,13 @@ impl Ramdisks<'_> {
                 }
                 let mut out = initrd.clone();
                 if self.tree.is_some() {
+                    if self.initrd_ends_lz4_legacy {
+                        // Without it the kernel's unlz4 (and kir) would read the
+                        // modules archive as more lz4 blocks; zero padding ends
+                        // the stream and the unpacker skips it.
+                        out.resize(out.len().next_multiple_of(4) + 4, 0);
+                        notes.push("ramdisk: the initrd ends in an lz4 legacy stream, which has no end mark; 4 zero bytes put before the modules archive end it".into());
+                    }
                     out.extend_from_slice(&self.modules_archive()?);
                 }
                 Ok(Some(out))
