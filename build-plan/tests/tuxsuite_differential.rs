@@ -8,7 +8,9 @@
 //! us; the expansions (plan items, tuxmake and tuxrun argv) must be equal.
 //! Plans tuxsuite refuses (it raises) must be refused by us too, and the few
 //! it accepts but we refuse on purpose are pinned (build-plan/README.md,
-//! "Where we differ").
+//! "Where we differ"). The plain plans kir writes (`--format tuxsuite`, the
+//! README's matrix example among them) must expand in tuxsuite as the
+//! originals do in kir.
 //!
 //! Needs a Python with tuxsuite 1.46.1: `KIR_PYTHON`, else the repository's
 //! `.venv` (scripts/test installs it from requirements.txt).
@@ -236,6 +238,42 @@ fn expansions_equal_real_tuxsuite_beyond_the_corpus_plan() {
             other => failures.push(format!(
                 "case {n}: expected a refusal with {reason:?}, got {other:?}"
             )),
+        }
+    }
+    // The plain plans kir writes (a matrix expanded) are plans tuxsuite
+    // itself expands to what we expand the original to.
+    let readme = include_str!("../README.md");
+    let matrix_example = readme
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    assert!(matrix_example.contains("matrix:"));
+    let catalog = build_plan::Catalog::tuxmake().unwrap();
+    for plan in [SHAPES, GLOBS, matrix_example] {
+        n += 1;
+        let parsed = build_plan::matrix::parse_plan_with_matrix(&catalog, plan, "p.yaml").unwrap();
+        let emitted = build_plan::emit::tuxsuite_plan(&parsed);
+        let (theirs, out_dir) = tuxsuite(&py, &oracle, &work, n, &emitted, &[]);
+        let Some(theirs) = theirs else {
+            failures.push(format!(
+                "case {n}: tuxsuite refuses the plan kir wrote: {out_dir}\n{emitted}"
+            ));
+            continue;
+        };
+        let opts = LocalOptions {
+            tree: "/tmp/bp/linux".into(),
+            output_dir: out_dir,
+            ..LocalOptions::default()
+        };
+        let mine = parsed.expand(&opts).unwrap().to_tuxsuite_json();
+        for key in ["builds", "standalone_tests"] {
+            if mine[key] != theirs[key] {
+                failures.push(format!(
+                    "case {n}: written plan, {key}\n  tuxsuite: {}\n  ours:     {}",
+                    theirs[key], mine[key]
+                ));
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&work);
