@@ -63,6 +63,17 @@ fn normalize_keeps_unknown_keys_and_quotes_yaml_11_words() {
 }
 
 #[test]
+fn normalize_keeps_explicit_nulls() {
+    let job = JOB.replace("lab: note", "lab: note\ndevice: ~\nworker:");
+    let mut out = empty();
+    let status = unsafe { kir_lava_job_normalize(job.as_ptr(), job.len(), &mut out) };
+    assert_eq!(status, KirStatus::Ok);
+    let yaml = take(out);
+    assert!(yaml.contains("\ndevice: null\n"), "{yaml}");
+    assert!(yaml.contains("\nworker: null\n"), "{yaml}");
+}
+
+#[test]
 fn from_json_builds_lava_yaml() {
     let json = r#"{"job_name": "built", "device_type": "qemu", "visibility": "public",
         "timeouts": {"job": {"minutes": 10}},

@@ -31,6 +31,13 @@ use crate::value::{Mapping, Value, from_value_keeping_nulls, to_value};
 use crate::{Result, yaml};
 
 /// A whole job definition.
+// Limitation: a key the model needs (`job_name`, `timeouts.job`,
+// `visibility`, `actions`, an action's `to`/`method`/`name`, a definition's
+// `from`/`path`/`name` …) that the job lacks is written back with its default
+// (`job_name: ''`, `visibility: public`, `to: ''` …), and a modelled key of
+// another shape than the model's (a tmpfs deploy's `dtb` given as a URL
+// string, which LAVA's non-strict mode lets pass as an unknown key) keeps the
+// whole job out of the model. Jobs LAVA accepts strictly have neither.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
