@@ -394,6 +394,8 @@ impl<R: Read> TarStream<'_, R> {
 
     /// Reads a file body of `stored` bytes laid out at the given (offset,
     /// length) segments of a `size`-byte file; zero chunks become holes.
+    /// With a source file the runs stay there, as spans; otherwise they are
+    /// read into memory.
     fn file(
         &mut self,
         size: u64,
@@ -403,60 +405,11 @@ impl<R: Read> TarStream<'_, R> {
     ) -> Result<FileData> {
         let padded = stored.div_ceil(BLOCK as u64) * BLOCK as u64;
         let start = self.offset;
-        if let Some(src) = self.source.clone() {
-            return self.file_in_source(src, size, stored, segments, name);
-        }
+        let source = self.source.clone();
         let mut body = (&mut self.r).take(stored);
         let mut runs: Vec<DataRun> = Vec::new();
-        for &(off, len) in segments {
-            if off.checked_add(len).is_none_or(|end| end > size) {
-                return Err(self.bad(
-                    start,
-                    "sparse map",
-                    format!(
-                        "{}: segment past the file size",
-                        String::from_utf8_lossy(name)
-                    ),
-                ));
-            }
-            let seg = read_sparse_data(&mut (&mut body).take(len), len, self.archive, name)?;
-            for run in seg.into_runs()? {
-                let run = DataRun {
-                    offset: off + run.offset,
-                    data: run.data,
-                };
-                match runs.last_mut() {
-                    Some(last) if last.offset + last.data.len() as u64 == run.offset => {
-                        last.data.extend_from_slice(&run.data)
-                    }
-                    _ => runs.push(run),
-                }
-            }
-        }
-        std::io::copy(&mut body, &mut std::io::sink())
-            .map_err(|e| self.bad(start, "data", e.to_string()))?;
-        let tail = padded - stored;
-        std::io::copy(&mut (&mut self.r).take(tail), &mut std::io::sink())
-            .map_err(|e| self.bad(start, "data", e.to_string()))?;
-        self.offset += padded;
-        FileData::sparse(size, runs).map_err(|e| self.bad(start, "sparse map", e.to_string()))
-    }
-
-    /// [`TarStream::file`] for a stream read from the start of `src`: the
-    /// file's runs stay in `src`.
-    fn file_in_source(
-        &mut self,
-        src: SourceFile,
-        size: u64,
-        stored: u64,
-        segments: &[(u64, u64)],
-        name: &[u8],
-    ) -> Result<FileData> {
-        let padded = stored.div_ceil(BLOCK as u64) * BLOCK as u64;
-        let start = self.offset;
-        let mut body = (&mut self.r).take(stored);
         let mut spans: Vec<SourceSpan> = Vec::new();
-        // Where the next segment's bytes start in the source.
+        // Where the next segment's bytes start in the stream (and source).
         let mut at = start;
         for &(off, len) in segments {
             if off.checked_add(len).is_none_or(|end| end > size) {
@@ -469,24 +422,37 @@ impl<R: Read> TarStream<'_, R> {
                     ),
                 ));
             }
-            let seg = read_source_spans(&mut (&mut body).take(len), len, at, self.archive, name)?;
-            at += len;
-            for mut span in seg {
-                span.offset += off;
-                match spans.last_mut() {
-                    // Runs that meet in the file and in the source are one
-                    // run, as in memory.
-                    Some(last)
-                        if last.offset + last.len == span.offset
-                            && last.at + last.len == span.at =>
-                    {
-                        last.crc32c =
-                            crc32c::crc32c_combine(last.crc32c, span.crc32c, span.len as usize);
-                        last.len += span.len;
+            let mut segment = (&mut body).take(len);
+            if source.is_some() {
+                for mut span in read_source_spans(&mut segment, len, at, self.archive, name)? {
+                    span.offset += off;
+                    match spans.last_mut() {
+                        // Spans that meet in the file and in the source are
+                        // one, as runs in memory are.
+                        Some(last)
+                            if last.offset + last.len == span.offset
+                                && last.at + last.len == span.at =>
+                        {
+                            last.crc32c =
+                                crc32c::crc32c_combine(last.crc32c, span.crc32c, span.len as usize);
+                            last.len += span.len;
+                        }
+                        _ => spans.push(span),
                     }
-                    _ => spans.push(span),
+                }
+            } else {
+                let seg = read_sparse_data(&mut segment, len, self.archive, name)?;
+                for mut run in seg.into_runs()? {
+                    run.offset += off;
+                    match runs.last_mut() {
+                        Some(last) if last.offset + last.data.len() as u64 == run.offset => {
+                            last.data.extend_from_slice(&run.data)
+                        }
+                        _ => runs.push(run),
+                    }
                 }
             }
+            at += len;
         }
         std::io::copy(&mut body, &mut std::io::sink())
             .map_err(|e| self.bad(start, "data", e.to_string()))?;
@@ -494,8 +460,11 @@ impl<R: Read> TarStream<'_, R> {
         std::io::copy(&mut (&mut self.r).take(tail), &mut std::io::sink())
             .map_err(|e| self.bad(start, "data", e.to_string()))?;
         self.offset += padded;
-        FileData::from_source(size, src, spans)
-            .map_err(|e| self.bad(start, "sparse map", e.to_string()))
+        match source {
+            Some(src) => FileData::from_source(size, src, spans),
+            None => FileData::sparse(size, runs),
+        }
+        .map_err(|e| self.bad(start, "sparse map", e.to_string()))
     }
 }
 

@@ -21,7 +21,7 @@ use kir_core::tar::{overlay_tar, overlay_tar_file, read_tar, read_tar_file};
 fn tree_with_large_files() -> Tree {
     let d = meta(0o755, 0, 0, 10);
     let mut t = varied_tree(40);
-    let mut big = pseudo_bytes(7, 3 << 20);
+    let mut big = pseudo(7, 3 << 20);
     big[1 << 20..(1 << 20) + (256 << 10)].fill(0);
     t.insert(
         b"/data/large.bin",
@@ -60,18 +60,6 @@ fn tree_with_large_files() -> Tree {
     )
     .unwrap();
     t
-}
-
-fn pseudo_bytes(seed: u32, len: usize) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            (x >> 24) as u8
-        })
-        .collect()
 }
 
 /// Every regular file with data in `tree` keeps it in a source file.
@@ -142,8 +130,8 @@ fn a_gnu_sparse_member_read_in_place_keeps_its_holes_and_bytes() {
     let f = std::fs::File::create(src.join("holey")).unwrap();
     f.set_len(64 << 20).unwrap();
     use std::os::unix::fs::FileExt;
-    f.write_all_at(&pseudo_bytes(3, 300_000), 0).unwrap();
-    f.write_all_at(&pseudo_bytes(4, 2 << 20), 20 << 20).unwrap();
+    f.write_all_at(&pseudo(3, 300_000), 0).unwrap();
+    f.write_all_at(&pseudo(4, 2 << 20), 20 << 20).unwrap();
     f.write_all_at(b"end", (64 << 20) - 3).unwrap();
     drop(f);
     let st = Command::new("tar")
@@ -187,7 +175,7 @@ fn an_overlay_read_in_place_lands_where_a_streamed_one_does() {
         .insert(
             b"/lib/modules/6.1.0/kernel/big.ko",
             Node::new(
-                NodeKind::File(FileData::from_bytes(pseudo_bytes(9, 1_500_000))),
+                NodeKind::File(FileData::from_bytes(pseudo(9, 1_500_000))),
                 meta(0o644, 0, 0, 21),
             ),
             &d,

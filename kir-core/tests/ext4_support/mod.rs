@@ -32,7 +32,7 @@ fn file(data: Vec<u8>, m: Metadata) -> Node {
     Node::new(NodeKind::File(FileData::from_bytes(data)), m)
 }
 
-fn pseudo(seed: u64, len: usize) -> Vec<u8> {
+pub fn pseudo(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..len)
         .map(|_| {
