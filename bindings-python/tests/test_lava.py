@@ -60,6 +60,14 @@ def test_load_and_dump_keep_data_and_unknown_keys() -> None:
     assert yaml.safe_load(text) == job
 
 
+def test_load_and_dump_keep_explicit_nulls() -> None:
+    text = JOB.replace("lab: note", "lab: note\ndevice: ~\nworker:")
+    job = kir.lava_job_load(text)
+    assert "device" in job and job["device"] is None
+    assert "worker" in job and job["worker"] is None
+    assert yaml.safe_load(kir.lava_job_dump(job)) == yaml.safe_load(text)
+
+
 def test_yaml_dump_is_read_back_by_pyyaml_as_the_same_data() -> None:
     data = {"yes": ["no", "on", "~", "0755", "1:20", "2024-05-24", 1e20, None, True, 7]}
     assert yaml.safe_load(kir.yaml_dump(data)) == data
