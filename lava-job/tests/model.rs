@@ -144,6 +144,11 @@ actions:
       from: inline
       path: inline/smoke.yaml
       name: inline-smoke
+- deploy:
+    to: usb
+    image:
+      url: https://example.com/disk.img
+      compression: ~
 ";
 
 #[test]
@@ -181,6 +186,7 @@ fn explicit_nulls_survive_the_model_in_every_spelling() {
         "      branch: null",
         "        SKIP: null",
         "      repository: null",
+        "      url: https://example.com/disk.img\n      compression: null\n",
     ] {
         assert!(yaml.contains(needle), "{needle:?} missing from:\n{yaml}");
     }
