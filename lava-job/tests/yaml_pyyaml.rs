@@ -451,6 +451,19 @@ fn reader_takes_quoted_continuation_lines_pyyaml_takes() {
 }
 
 #[test]
+fn an_error_after_a_loose_quoted_scalar_is_reported_where_it_is() {
+    let text = "a:\n  b: 'x\ny'\n  c: [1, 2\nd: 3\n";
+    let err = from_str(text).expect_err("the flow list is not closed");
+    let lava_job::Error::Yaml { line, .. } = err else {
+        panic!("a YAML error: {err}");
+    };
+    assert!(
+        line >= 4,
+        "line {line} is the quoted scalar's, not the error's"
+    );
+}
+
+#[test]
 fn reader_still_refuses_a_document_marker_inside_a_quoted_scalar() {
     let err = from_str("a:\n  b: 'x\n---\ny'\n").expect_err("PyYAML refuses it too");
     assert!(

@@ -119,13 +119,12 @@ const MAX_DEPTH: usize = 256;
 // Limitation: on the last line of such a scalar, a node after the closing
 // quote (in a flow collection) reports the column of the re-indented text.
 pub fn parse(text: &str) -> Result<Node> {
-    let first_error = match parse_text(text) {
+    let mut scan = match parse_text(text) {
         Ok(node) => return Ok(node),
         Err(Failure::Scan(scan)) => scan,
         Err(Failure::Other(err)) => return Err(err),
     };
     let mut current = text.to_string();
-    let mut scan = first_error.clone();
     for _ in 0..repair::MAX_REPAIRS {
         let Some(repaired) = repair::repair(&current, &scan.reason, scan.line, scan.column) else {
             break;
@@ -134,14 +133,15 @@ pub fn parse(text: &str) -> Result<Node> {
         match parse_text(&current) {
             Ok(node) => return Ok(node),
             Err(Failure::Scan(next)) => scan = next,
-            Err(Failure::Other(_)) => break,
+            Err(Failure::Other(err)) => return Err(err),
         }
     }
-    Err(first_error.into_error())
+    // What the repairs mended PyYAML reads too: the error left is the
+    // document's own, as PyYAML would report it.
+    Err(scan.into_error())
 }
 
 /// A scanner error, kept apart so that [`parse`] can try a repair.
-#[derive(Clone)]
 struct ScanFailure {
     /// 1-based.
     line: usize,
