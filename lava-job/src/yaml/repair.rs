@@ -5,7 +5,7 @@
 //! the data and lets the stricter scanner read the text.
 //!
 //! Each repair answers one scanner error at the place it names, and the text
-//! is read again; the reader gives up (with the first error) after
+//! is read again; the reader gives up (with the error it last met) after
 //! [`MAX_REPAIRS`] of them.
 
 /// Most repairs tried on one document; each costs a new read of the text.
