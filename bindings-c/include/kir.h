@@ -802,8 +802,9 @@ enum kir_status kir_lava_validate(const uint8_t *job,
 /**
  * Reads a LAVA job (`job[0..len]`, YAML) into kir's typed model and writes
  * it back as YAML that LAVA's YAML 1.1 reader reads as the same data
- * (unknown keys kept). A job whose known keys have the wrong types returns
- * KIR_STATUS_ERR_MALFORMED.
+ * (unknown keys kept). A job with a top-level key of the wrong type returns
+ * KIR_STATUS_ERR_MALFORMED; deeper down, such a key is kept as written, as
+ * LAVA's non-strict mode lets it pass.
  *
  * # Safety
  * `job` must point to `len` readable bytes (NULL only when `len` is 0);

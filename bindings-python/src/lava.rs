@@ -184,7 +184,8 @@ fn from_python(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
 
 /// Reads a LAVA job (YAML text) through kir's typed model: the job as a
 /// dict, unknown keys kept. Raises LavaJobError when the text is not YAML or
-/// a known key has the wrong type.
+/// a top-level key of the job has the wrong type (deeper down, such a key is
+/// kept as written, as LAVA's non-strict mode lets it pass).
 #[pyfunction]
 fn lava_job_load<'py>(py: Python<'py>, job: &str) -> PyResult<Bound<'py, PyAny>> {
     let value = py

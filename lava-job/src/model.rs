@@ -8,6 +8,13 @@
 //! later writes the field's value instead. Fields carry LAVA's key names
 //! (`-` spelled `_` in Rust where LAVA uses a dash).
 //!
+//! Below the job's top level, a modelled key whose value has another shape
+//! than its field's (a tmpfs deploy's `dtb` given as a URL string, which
+//! LAVA's non-strict mode lets pass because tmpfs does not know the key)
+//! reads as an absent field and is kept in `extra` as written, so it is
+//! written back unchanged; to write the field instead, remove the key from
+//! `extra`.
+//!
 //! ```
 //! use lava_job::model::{Action, Job};
 //!
@@ -27,17 +34,20 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_with::skip_serializing_none;
 
-use crate::value::{Mapping, Value, from_value_keeping_nulls, to_value};
+use crate::value::{
+    Mapping, Value, from_value_keeping_misfits, from_value_keeping_nulls, to_value,
+};
 use crate::{Result, yaml};
 
 /// A whole job definition.
 // Limitation: a key the model needs (`job_name`, `timeouts.job`,
 // `visibility`, `actions`, an action's `to`/`method`/`name`, a definition's
 // `from`/`path`/`name` …) that the job lacks is written back with its default
-// (`job_name: ''`, `visibility: public`, `to: ''` …), and a modelled key of
-// another shape than the model's (a tmpfs deploy's `dtb` given as a URL
-// string, which LAVA's non-strict mode lets pass as an unknown key) keeps the
-// whole job out of the model. Jobs LAVA accepts strictly have neither.
+// (`job_name: ''`, `visibility: public`, `to: ''` …), and a top-level key
+// of another shape than the model's (`job_name: [a, list]`, `actions: {}`,
+// an action that is not a one-key mapping) keeps the whole job out of the
+// model. Jobs LAVA accepts have neither: it refuses both. Deeper down, where
+// LAVA lets other shapes pass, the model keeps such a key as written.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -101,6 +111,53 @@ impl Job {
     }
 }
 
+/// Every struct below the job's top level: LAVA's non-strict mode lets many
+/// values pass under a key it does not check there (a key the action's method
+/// does not know, a multinode role's `request`, `notify.criteria.type` …), so
+/// a modelled key of another shape than its field's is kept in `extra` as
+/// written (see [`crate::value`]'s reader) instead of refusing the job. Their
+/// derived serde code is `remote = "Self"`, called from here.
+macro_rules! keeps_misfits_in_extra {
+    ($($model:ident),* $(,)?) => {$(
+        impl Serialize for $model {
+            fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                $model::serialize(self, s)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $model {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let value = Value::deserialize(d)?;
+                from_value_keeping_misfits(value, $model::deserialize, |m| &mut m.extra)
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
+keeps_misfits_in_extra!(
+    Timeout,
+    Timeouts,
+    Protocols,
+    Multinode,
+    Role,
+    Xnbd,
+    Notify,
+    NotifyCriteria,
+    Recipient,
+    RecipientTo,
+    Callback,
+    Deploy,
+    Boot,
+    Test,
+    Command,
+    Image,
+    Docker,
+    AutoLogin,
+    TransferOverlay,
+    TestDefinition,
+);
+
 /// Whether a value field holds nothing: it is then not written (an explicit
 /// null is, from `extra`).
 fn is_null(value: &Value) -> bool {
@@ -111,7 +168,7 @@ fn is_null(value: &Value) -> bool {
 /// may be skipped when it expires.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Timeout {
     /// Days.
     pub days: Option<u64>,
@@ -157,7 +214,7 @@ impl Timeout {
 /// The job's `timeouts` block.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Timeouts {
     /// The whole job.
     pub job: Timeout,
@@ -184,6 +241,9 @@ pub enum Priority {
     Number(i64),
     /// `high`, `medium` or `low`.
     Name(String),
+    /// Anything else (`true`, which LAVA takes as the number 1), kept as
+    /// written.
+    Other(Value),
 }
 
 /// `visibility`.
@@ -242,7 +302,7 @@ impl<'de> Deserialize<'de> for Visibility {
 /// `protocols`.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Protocols {
     /// Several devices in one job.
     #[serde(rename = "lava-multinode")]
@@ -258,7 +318,7 @@ pub struct Protocols {
 /// `protocols.lava-multinode`.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Multinode {
     /// Roles by name.
     pub roles: IndexMap<String, Role>,
@@ -272,7 +332,7 @@ pub struct Multinode {
 /// One multinode role: devices of a type, or a connection to another role.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Role {
     /// Device type of a device role.
     pub device_type: Option<String>,
@@ -308,7 +368,7 @@ pub struct Role {
 /// `protocols.lava-xnbd`.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Xnbd {
     /// `auto` or a port number.
     #[serde(skip_serializing_if = "is_null")]
@@ -323,7 +383,7 @@ pub struct Xnbd {
 /// `notify`.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Notify {
     /// When to notify.
     pub criteria: NotifyCriteria,
@@ -345,7 +405,7 @@ pub struct Notify {
 /// `notify.criteria`.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct NotifyCriteria {
     /// Job status that triggers the notification.
     pub status: String,
@@ -362,7 +422,7 @@ pub struct NotifyCriteria {
 /// One `notify.recipients` entry.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Recipient {
     /// Where to send.
     pub to: RecipientTo,
@@ -374,7 +434,7 @@ pub struct Recipient {
 /// `notify.recipients[].to`.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct RecipientTo {
     /// `email` or `irc`.
     pub method: String,
@@ -394,7 +454,7 @@ pub struct RecipientTo {
 /// A notification callback.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Callback {
     /// Where to call.
     pub url: String,
@@ -458,7 +518,7 @@ pub struct ActionCommon {
 /// overlays, plus the options each deploy method adds.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Image {
     /// Where to download it (`http(s)://`, `file://`, `scp://`, `downloads://`…).
     pub url: Option<String>,
@@ -530,7 +590,7 @@ impl Image {
 /// A docker container to run a step in.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Docker {
     /// Image (most places).
     pub image: Option<String>,
@@ -570,7 +630,7 @@ pub enum DeployImage {
 /// A `deploy` action.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Deploy {
     /// Deploy method (`tftp`, `fastboot`, `tmpfs`, …; see [`crate::validate::DEPLOY_TO`]).
     pub to: String,
@@ -654,7 +714,7 @@ pub struct Deploy {
 /// `auto_login` of a boot action.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct AutoLogin {
     /// Prompt asking for the user name.
     pub login_prompt: String,
@@ -674,7 +734,7 @@ pub struct AutoLogin {
 /// `transfer_overlay` of a boot action.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct TransferOverlay {
     /// Command fetching the overlay.
     pub download_command: Option<String>,
@@ -702,7 +762,7 @@ pub enum OneOrMany {
 /// A `boot` action.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Boot {
     /// Boot method (`u-boot`, `qemu`, `fastboot`, …; see [`crate::validate::BOOT_METHODS`]).
     pub method: String,
@@ -790,7 +850,7 @@ pub struct Boot {
 /// A test definition of a `test` action.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct TestDefinition {
     /// Git URL, archive URL, or (inline) the definition itself.
     #[serde(skip_serializing_if = "is_null")]
@@ -836,7 +896,7 @@ pub struct TestDefinition {
 /// scripts, monitors or services.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Test {
     /// Keys every action may have.
     #[serde(flatten)]
@@ -864,7 +924,7 @@ pub struct Test {
 /// A `command` action.
 #[skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, remote = "Self")]
 pub struct Command {
     /// Command name from the device dictionary.
     pub name: String,

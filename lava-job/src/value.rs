@@ -8,7 +8,7 @@ mod de;
 mod ser;
 
 pub use de::from_value;
-pub(crate) use de::from_value_keeping_nulls;
+pub(crate) use de::{from_value_keeping_misfits, from_value_keeping_nulls};
 pub use ser::to_value;
 
 /// One YAML value as LAVA's reader sees it.

@@ -25,6 +25,53 @@ pub(crate) fn from_value_keeping_nulls<T: DeserializeOwned>(value: Value) -> Res
     })
 }
 
+/// Reads a model struct that keeps a modelled key of another shape than its
+/// field's as it was written. `read` is the struct's derived reader, `extra`
+/// its mapping of keys it does not model. When the whole mapping does not
+/// read, each entry is tried alone: an entry the struct refuses on its own
+/// (`dtb: https://…` where the field is an image mapping) goes to `extra`
+/// with its value untouched, and the struct reads from the other entries.
+/// LAVA's non-strict mode lets such a key pass where its schema does not
+/// check it (a key the action's method does not know); the struct's field
+/// then reads as absent. Each level of a nested misfit reads its entries up
+/// to three times: whole, alone, and without the misfits.
+pub(crate) fn from_value_keeping_misfits<T>(
+    value: Value,
+    read: impl Fn(Deser) -> Result<T, Error>,
+    extra: impl Fn(&mut T) -> &mut Mapping,
+) -> Result<T, Error> {
+    let keeping_nulls = |value| Deser {
+        value,
+        keep_nulls: true,
+    };
+    let whole = match read(keeping_nulls(value.clone())) {
+        Ok(read) => return Ok(read),
+        Err(err) => err,
+    };
+    let Value::Mapping(entries) = value else {
+        return Err(whole);
+    };
+
+    let mut fits = Mapping::new();
+    let mut misfits = Vec::new();
+    for (key, v) in entries {
+        let alone = Mapping::from_iter([(key.clone(), v.clone())]);
+        match read(keeping_nulls(Value::Mapping(alone))) {
+            Ok(_) => fits.insert(key, v),
+            Err(_) => misfits.push((key, v)),
+        }
+    }
+    if misfits.is_empty() {
+        return Err(whole);
+    }
+
+    let mut read = read(keeping_nulls(Value::Mapping(fits)))?;
+    for (key, v) in misfits {
+        extra(&mut read).insert(key, v);
+    }
+    Ok(read)
+}
+
 impl de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         Error::Model {
@@ -132,7 +179,7 @@ impl<'de> IntoDeserializer<'de, Error> for Value {
 /// typed struct that reads the key into an `Option` field (where null and
 /// absent are both `None`) still gets the explicit null into its `extra`
 /// mapping, and writes it back.
-struct Deser {
+pub(crate) struct Deser {
     value: Value,
     keep_nulls: bool,
 }
