@@ -517,7 +517,10 @@ fn tar_file_entries(tree: &mut Tree, path: &Path, prefix: &[u8], follow: bool) -
         .file_type()
         .is_file();
     let source = if regular {
-        let own = File::open(path).map_err(|e| Error::io(path, e))?;
+        // The same open file, not the path opened again (which may name
+        // another file by now); the source reads at explicit offsets, so
+        // sharing the reader's position is harmless.
+        let own = file.try_clone().map_err(|e| Error::io(path, e))?;
         Some(SourceFile::new(own, archive.clone()))
     } else {
         None
@@ -994,6 +997,7 @@ pub fn write_tar(tree: &Tree, out: impl Write) -> Result<()> {
             _ => b.append(&h, std::io::empty()).map_err(io)?,
         }
     }
+    tree.check_sources_unchanged()?;
     b.finish().map_err(io)
 }
 

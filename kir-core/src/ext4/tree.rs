@@ -86,15 +86,55 @@ pub struct SourceFile(Arc<SourceInner>);
 struct SourceInner {
     file: File,
     name: String,
+    /// Size, mtime and ctime when it was wrapped, before anything was read.
+    stamp: Option<Stamp>,
+}
+
+/// What changes when a file is written to: its size, mtime and ctime.
+type Stamp = (u64, i64, i64, i64, i64);
+
+fn stamp(file: &File) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = file.metadata().ok()?;
+    Some((
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+    ))
 }
 
 impl SourceFile {
-    /// Wraps an open regular file; `name` names it in errors.
+    /// Wraps an open regular file; `name` names it in errors. Call it
+    /// before reading the file: [`SourceFile::check_unchanged`] compares
+    /// with the file as it is now.
     pub fn new(file: File, name: impl Into<String>) -> Self {
+        let stamp = stamp(&file);
         SourceFile(Arc::new(SourceInner {
             file,
             name: name.into(),
+            stamp,
         }))
+    }
+
+    /// Fails when the file was written to (or cut) since it was wrapped:
+    /// spans and checksums taken from it then no longer describe its bytes,
+    /// and an image copied from it would silently hold other data than
+    /// the one its UUID was derived from.
+    pub fn check_unchanged(&self) -> Result<()> {
+        if self.0.stamp.is_some() && stamp(&self.0.file) != self.0.stamp {
+            return Err(Error::malformed(
+                "source file",
+                0,
+                "data",
+                format!(
+                    "{}: the file changed after it was read (size or modification time differ)",
+                    self.0.name
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The open file.
@@ -724,6 +764,25 @@ impl Tree {
         out.push(b'/');
         out.extend_from_slice(last);
         Ok(out)
+    }
+
+    /// Fails when a source file that file data stays in changed since it
+    /// was read ([`SourceFile::check_unchanged`]); writers call it once
+    /// they have copied everything.
+    pub fn check_sources_unchanged(&self) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        for node in &self.nodes {
+            if let NodeKind::File(FileData {
+                stored: Stored::Source(src, _),
+                ..
+            }) = &node.kind
+            {
+                if seen.insert(src.clone()) {
+                    src.check_unchanged()?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Every path reachable from the root, depth first (each directory

@@ -120,6 +120,9 @@ pub(crate) fn write_image_to<O: ImageOut>(
     let mut merged = Coalesce::new(out);
     let info = plan.emit(&layout, &mut merged)?;
     merged.finish(info.size_bytes)?;
+    // Data copied from a tarball that was written to meanwhile is not the
+    // data the spans, checksums and UUID were taken from.
+    tree.check_sources_unchanged()?;
     Ok(info)
 }
 

@@ -78,14 +78,24 @@ impl Codec {
 }
 
 /// Opens a file and returns a reader of its decompressed content.
+///
+/// The file is opened once: a pipe (a FIFO, `/dev/stdin`) can be read only
+/// once, so the bytes read to sniff the compression are handed on in front
+/// of the rest instead of opening it again.
 pub fn open_decompressed(path: &Path) -> Result<Box<dyn Read + Send>> {
-    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    decompressed(File::open(path).map_err(|e| Error::io(path, e))?, path)
+}
+
+/// [`open_decompressed`] of a file already open at its start (`path` names
+/// it in errors).
+pub fn decompressed(mut f: File, path: &Path) -> Result<Box<dyn Read + Send>> {
     let mut head = [0u8; 8];
     let n = read_up_to(&mut f, &mut head).map_err(|e| Error::io(path, e))?;
-    let f = File::open(path).map_err(|e| Error::io(path, e))?;
+    let codec = Codec::sniff(&head[..n], &path.display().to_string())?;
+    let rest = std::io::Cursor::new(head[..n].to_vec()).chain(f);
     decoder(
-        Box::new(BufReader::with_capacity(1 << 20, f)),
-        Codec::sniff(&head[..n], &path.display().to_string())?,
+        Box::new(BufReader::with_capacity(1 << 20, rest)),
+        codec,
         path,
     )
 }

@@ -33,6 +33,11 @@ pub fn load_rootfs(path: &Path) -> Result<(Tree, RootfsKind)> {
     let name = path.display().to_string();
     let mut head = [0u8; 8];
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    if !is_regular(&f, path)? {
+        // A pipe (a FIFO, `/dev/stdin`) can be read only once: through one
+        // decompressing reader, into memory, then told apart as below.
+        return load_read_once(f, path, &name);
+    }
     let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;
     let codec = Codec::sniff(&head[..n], &name)?;
     if codec == Codec::None {
@@ -46,12 +51,31 @@ pub fn load_rootfs(path: &Path) -> Result<(Tree, RootfsKind)> {
             RootfsKind::Tar,
         ));
     }
-    let data = codec::read_all(codec::open_decompressed(path)?, path)?;
-    if data.get(1080..1082) == Some(&[0x53, 0xEF]) {
+    std::io::Seek::rewind(&mut f).map_err(|e| Error::io(path, e))?;
+    load_read_once(f, path, &name)
+}
+
+/// Reads the open file `f` (at its start) once through
+/// [`codec::decompressed`]: an ext4 image into memory, a tarball streamed.
+fn load_read_once(f: File, path: &Path, name: &str) -> Result<(Tree, RootfsKind)> {
+    let mut r = codec::decompressed(f, path)?;
+    // Enough to see the ext4 magic at 1080.
+    let mut head = Vec::with_capacity(2048);
+    (&mut r)
+        .take(2048)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::io(path, e))?;
+    if head.get(1080..1082) == Some(&[0x53, 0xEF]) {
+        let mut data = head;
+        r.read_to_end(&mut data).map_err(|e| Error::io(path, e))?;
         return Ok((ext4::read_image(&data)?, RootfsKind::Ext4));
     }
-    let tree = crate::tar::read_tar(&data[..], &name)?;
-    Ok((non_empty(tree, &name)?, RootfsKind::Tar))
+    let tree = crate::tar::read_tar(std::io::Cursor::new(head).chain(r), name)?;
+    Ok((non_empty(tree, name)?, RootfsKind::Tar))
+}
+
+fn is_regular(f: &File, path: &Path) -> Result<bool> {
+    Ok(f.metadata().map_err(|e| Error::io(path, e))?.is_file())
 }
 
 /// A rootfs with nothing in it is a wrong or truncated input (an empty file
@@ -85,7 +109,7 @@ pub fn apply_overlay(
     if clear_modules {
         clear_modules_dir(tree, prefix)?;
     }
-    if !is_compressed(overlay) {
+    if is_plain_tar_file(overlay) {
         return crate::tar::overlay_tar_file(tree, overlay, prefix.as_bytes());
     }
     let reader = codec::open_decompressed(overlay)?;
@@ -110,13 +134,33 @@ fn clear_modules_dir(tree: &mut Tree, prefix: &str) -> Result<()> {
     Ok(())
 }
 
-/// Whether the file starts with the magic of a compression.
+/// Whether the file starts with the magic of a compression. Only a regular
+/// file is looked into: the bytes read from a pipe would be gone for the
+/// reader that comes after (and a FIFO left without its writer blocks the
+/// next open for good), so a pipe counts as not compressed here and is
+/// sniffed by the one reader that reads it.
 fn is_compressed(path: &Path) -> bool {
+    sniff_regular(path).is_some_and(|c| c != Codec::None)
+}
+
+/// Whether the file is a regular file holding an uncompressed tarball,
+/// which is read in place.
+fn is_plain_tar_file(path: &Path) -> bool {
+    sniff_regular(path) == Some(Codec::None)
+}
+
+/// The compression of a regular file by its magic; `None` for anything
+/// else (a pipe, a device, an unreadable file, an unknown compression).
+fn sniff_regular(path: &Path) -> Option<Codec> {
+    use std::os::unix::fs::FileExt;
+    // Not even opened unless regular: opening a FIFO waits for its writer.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let f = File::open(path).ok()?;
     let mut head = [0u8; 8];
-    let n = File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .unwrap_or(0);
-    !matches!(Codec::sniff(&head[..n], ""), Ok(Codec::None) | Err(_))
+    let n = f.read_at(&mut head, 0).ok()?;
+    Codec::sniff(&head[..n], "").ok()
 }
 
 /// [`load_rootfs`] then [`apply_overlay`] (or only the clearing of
