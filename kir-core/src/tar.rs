@@ -84,7 +84,14 @@ const MAX_RESERVE: usize = 16 << 20;
 
 /// Reads a file's data 64 KiB at a time straight into the run it belongs to
 /// (no staging buffer); all-zero chunks become holes.
-fn read_sparse_data(mut r: impl Read, size: u64, archive: &str, name: &[u8]) -> Result<FileData> {
+/// `at` is where the data starts in the archive, for errors.
+fn read_sparse_data(
+    mut r: impl Read,
+    size: u64,
+    at: u64,
+    archive: &str,
+    name: &[u8],
+) -> Result<FileData> {
     const CHUNK: usize = 64 * 1024;
     let mut runs: Vec<DataRun> = Vec::new();
     let mut offset = 0u64;
@@ -109,7 +116,7 @@ fn read_sparse_data(mut r: impl Read, size: u64, archive: &str, name: &[u8]) -> 
             .map_err(|e| {
                 Error::malformed(
                     "tar",
-                    offset,
+                    at + offset,
                     "data",
                     format!("{archive}: {}: {e}", String::from_utf8_lossy(name)),
                 )
@@ -137,17 +144,23 @@ fn read_sparse_data(mut r: impl Read, size: u64, archive: &str, name: &[u8]) -> 
         });
     }
     if offset != size {
-        return Err(Error::malformed(
-            "tar",
-            0,
-            "size",
-            format!(
-                "{archive}: {}: {offset} bytes of data, header says {size}",
-                String::from_utf8_lossy(name)
-            ),
-        ));
+        return Err(short_data(archive, name, at, offset, size));
     }
     FileData::sparse(size, runs)
+}
+
+/// The error for file data that ends early: where in the archive it ends
+/// (`at` is where the data starts) and how much of it is there.
+fn short_data(archive: &str, name: &[u8], at: u64, got: u64, want: u64) -> Error {
+    Error::malformed(
+        "tar",
+        at + got,
+        "data",
+        format!(
+            "{archive}: {}: data ends after {got} of {want} bytes (archive cut short, or a sparse map asking for more than is stored)",
+            String::from_utf8_lossy(name)
+        ),
+    )
 }
 
 /// Reads a file's data as [`read_sparse_data`] does, 64 KiB at a time into
@@ -177,7 +190,7 @@ fn read_source_spans(
                 Err(e) => {
                     return Err(Error::malformed(
                         "tar",
-                        offset,
+                        at + offset,
                         "data",
                         format!("{archive}: {}: {e}", String::from_utf8_lossy(name)),
                     ));
@@ -208,15 +221,7 @@ fn read_source_spans(
     }
     spans.extend(open);
     if offset != size {
-        return Err(Error::malformed(
-            "tar",
-            0,
-            "size",
-            format!(
-                "{archive}: {}: {offset} bytes of data, header says {size}",
-                String::from_utf8_lossy(name)
-            ),
-        ));
+        return Err(short_data(archive, name, at, offset, size));
     }
     Ok(spans)
 }
@@ -441,7 +446,7 @@ impl<R: Read> TarStream<'_, R> {
                     }
                 }
             } else {
-                let seg = read_sparse_data(&mut segment, len, self.archive, name)?;
+                let seg = read_sparse_data(&mut segment, len, at, self.archive, name)?;
                 for mut run in seg.into_runs()? {
                     run.offset += off;
                     match runs.last_mut() {

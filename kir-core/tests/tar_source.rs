@@ -389,3 +389,49 @@ fn a_rootfs_and_modules_from_pipes_give_the_image_of_the_same_files() {
         assert!(got == want, "{case}: the image from pipes differs");
     }
 }
+
+#[test]
+fn a_tarball_cut_inside_file_data_names_the_offset_where_the_data_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = meta(0o755, 0, 0, 20);
+    let mut t = Tree::new(d.clone());
+    t.insert(
+        b"/big",
+        Node::new(
+            NodeKind::File(FileData::from_bytes(pseudo(5, 300_000))),
+            meta(0o644, 0, 0, 21),
+        ),
+        &d,
+    )
+    .unwrap();
+    let whole = dir.path().join("whole.tar");
+    write_tarball(&t, &whole).unwrap();
+    let bytes = std::fs::read(&whole).unwrap();
+    // The file's data starts after its header (and any PAX header before
+    // it): find it by its first bytes.
+    let data_at = bytes
+        .windows(64)
+        .position(|w| w == &pseudo(5, 64)[..])
+        .unwrap() as u64;
+    let cut_at = data_at + 100_000;
+    let cut = dir.path().join("cut.tar");
+    std::fs::write(&cut, &bytes[..cut_at as usize]).unwrap();
+
+    let want = format!("offset {cut_at:#x}");
+    for (route, err) in [
+        ("in place", read_tar_file(&cut).err()),
+        (
+            "in memory",
+            read_tar(&bytes[..cut_at as usize], "cut.tar").err(),
+        ),
+    ] {
+        let err = err.map(|e| e.to_string());
+        assert!(
+            err.as_deref().is_some_and(|e| e.contains(&want)
+                && e.contains("cut.tar")
+                && e.contains("big")
+                && e.contains("100000 of 300000")),
+            "{route}: {err:?}, wanted {want}"
+        );
+    }
+}
