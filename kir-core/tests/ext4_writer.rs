@@ -4,7 +4,7 @@
 mod ext4_support;
 
 use ext4_support::*;
-use kir_core::ext4::{Options, Profile, write_image};
+use kir_core::ext4::{FileData, Node, NodeKind, Options, Profile, Tree, build_image, write_image};
 
 fn build_and_verify(tree: &kir_core::ext4::Tree, opts: &Options) {
     let dir = tempfile::tempdir().unwrap();
@@ -238,4 +238,35 @@ fn debian_profile_matches_mke2fs_feature_flags() {
         )
     };
     assert_eq!(features(&ours), features(&theirs));
+}
+
+#[test]
+fn a_name_longer_than_255_bytes_is_refused_not_cut() {
+    let d = meta(0o755, 0, 0, 1);
+    for (len, fits) in [(255usize, true), (256, false), (300, false)] {
+        let mut t = Tree::new(d.clone());
+        let name = vec![b'n'; len];
+        let path = [b"/dir/".as_slice(), &name].concat();
+        t.insert(
+            &path,
+            Node::new(
+                NodeKind::File(FileData::from_bytes(b"x".to_vec())),
+                meta(0o644, 0, 0, 1),
+            ),
+            &d,
+        )
+        .unwrap();
+        match build_image(&t, &Options::default()) {
+            Ok(img) if fits => {
+                let back = kir_core::ext4::read_image(&img).unwrap();
+                assert!(back.lookup(&path).unwrap().is_some(), "{len}: name lost");
+            }
+            Ok(_) => panic!("{len}-byte name written (ext4 keeps at most 255)"),
+            Err(e) if !fits => {
+                let e = e.to_string();
+                assert!(e.contains("255") && e.contains("/dir/nnn"), "{len}: {e}");
+            }
+            Err(e) => panic!("{len}: {e}"),
+        }
+    }
 }

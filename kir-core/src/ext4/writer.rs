@@ -534,6 +534,18 @@ impl<'t> Plan<'t> {
         }
 
         let walk = tree.walk();
+        // A directory entry holds its name length in one byte: a longer
+        // name would be cut to its length modulo 256 without a word.
+        if let Some((path, _)) = walk.iter().find(|(path, _)| {
+            path.rsplit(|&b| b == b'/')
+                .next()
+                .is_some_and(|name| name.len() > 255)
+        }) {
+            return Err(Error::invalid_argument(
+                String::from_utf8_lossy(path).into_owned(),
+                "a name longer than 255 bytes, the most ext4 allows",
+            ));
+        }
         let time = Timestamp::from_secs(opts.timestamp.unwrap_or_else(|| {
             walk.iter()
                 .filter_map(|(_, id)| tree.node(*id))
