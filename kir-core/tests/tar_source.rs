@@ -435,3 +435,34 @@ fn a_tarball_cut_inside_file_data_names_the_offset_where_the_data_ends() {
         );
     }
 }
+
+#[test]
+fn an_ext4_partition_on_a_block_device_loads_as_the_image_file_does() {
+    // Needs root and a free loop device; skipped (not failed) without them.
+    if !is_root() {
+        eprintln!("skipping: not root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("root.ext4");
+    write_rootfs_image(&tree_with_large_files(), &Options::default(), &img, false).unwrap();
+    let Ok(out) = Command::new("losetup")
+        .args(["-f", "--show", "-r"])
+        .arg(&img)
+        .output()
+    else {
+        eprintln!("skipping: no losetup");
+        return;
+    };
+    if !out.status.success() {
+        eprintln!("skipping: no loop device");
+        return;
+    }
+    let dev = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let from_dev = rootfs::load_rootfs(Path::new(&dev));
+    let _ = Command::new("losetup").args(["-d", &dev]).status();
+    let (from_dev, kind) = from_dev.unwrap();
+    let (from_file, _) = rootfs::load_rootfs(&img).unwrap();
+    assert_eq!(kind, rootfs::RootfsKind::Ext4);
+    assert_same(&canonical(&from_dev, true), &canonical(&from_file, true));
+}

@@ -56,7 +56,19 @@ impl ReadAt for File {
             .map_err(|_| Error::malformed(FMT, offset, "block", "points past the end of the image"))
     }
     fn len(&self) -> u64 {
-        self.metadata().map(|m| m.len()).unwrap_or(0)
+        use std::io::{Seek, SeekFrom};
+        use std::os::unix::fs::FileTypeExt;
+        match self.metadata() {
+            // A block device (an ext4 partition) has no length of its own
+            // in its metadata; its end is where seeking to the end goes.
+            // Reads go by offset, so moving the position is harmless.
+            Ok(m) if m.file_type().is_block_device() => {
+                let mut f: &File = self;
+                f.seek(SeekFrom::End(0)).unwrap_or(0)
+            }
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        }
     }
 }
 

@@ -129,7 +129,7 @@ impl SourceFile {
                 0,
                 "data",
                 format!(
-                    "{}: the file changed after it was read (size or modification time differ)",
+                    "{}: the file changed after it was read (its size, modification or change time differ)",
                     self.0.name
                 ),
             ));

@@ -33,9 +33,9 @@ pub fn load_rootfs(path: &Path) -> Result<(Tree, RootfsKind)> {
     let name = path.display().to_string();
     let mut head = [0u8; 8];
     let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
-    if !is_regular(&f, path)? {
+    if !is_seekable(&f, path)? {
         // A pipe (a FIFO, `/dev/stdin`) can be read only once: through one
-        // decompressing reader, into memory, then told apart as below.
+        // decompressing reader, then told apart as below.
         return load_read_once(f, path, &name);
     }
     let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;
@@ -74,8 +74,12 @@ fn load_read_once(f: File, path: &Path, name: &str) -> Result<(Tree, RootfsKind)
     Ok((non_empty(tree, name)?, RootfsKind::Tar))
 }
 
-fn is_regular(f: &File, path: &Path) -> Result<bool> {
-    Ok(f.metadata().map_err(|e| Error::io(path, e))?.is_file())
+/// A regular file or a block device (an ext4 partition is read in place):
+/// something that can be read at any offset, and again.
+fn is_seekable(f: &File, path: &Path) -> Result<bool> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = f.metadata().map_err(|e| Error::io(path, e))?.file_type();
+    Ok(t.is_file() || t.is_block_device())
 }
 
 /// A rootfs with nothing in it is a wrong or truncated input (an empty file
