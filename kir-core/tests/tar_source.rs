@@ -466,3 +466,56 @@ fn an_ext4_partition_on_a_block_device_loads_as_the_image_file_does() {
     assert_eq!(kind, rootfs::RootfsKind::Ext4);
     assert_same(&canonical(&from_dev, true), &canonical(&from_file, true));
 }
+
+#[test]
+fn a_rootfs_named_like_a_temporary_file_of_the_output_is_neither_destroyed_nor_misread() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("root.tar");
+    write_tarball(&tree_with_large_files(), &plain).unwrap();
+    let original = std::fs::read(&plain).unwrap();
+    let want = dir.path().join("want.ext4");
+    rootfs::create_ext4_rootfs(&CreateRequest {
+        rootfs: plain.clone(),
+        modules: None,
+        output: want.clone(),
+        ext4: Options::default(),
+    })
+    .unwrap();
+    for tag in ["raw", "packed"] {
+        let out = dir.path().join(format!("out-{tag}.ext4.gz"));
+        // The name kir would give its temporary file for `out`.
+        let input = dir.path().join(format!(".out-{tag}.ext4.gz.{tag}.kir-tmp"));
+        std::fs::copy(&plain, &input).unwrap();
+        rootfs::create_ext4_rootfs(&CreateRequest {
+            rootfs: input.clone(),
+            modules: None,
+            output: out.clone(),
+            ext4: Options::default(),
+        })
+        .unwrap_or_else(|e| panic!("{tag}: {e}"));
+        assert!(
+            std::fs::read(&input).unwrap() == original,
+            "{tag}: the input was overwritten"
+        );
+        let mut image = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(std::fs::File::open(&out).unwrap()),
+            &mut image,
+        )
+        .unwrap();
+        assert!(
+            image == std::fs::read(&want).unwrap(),
+            "{tag}: another image"
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n.ends_with(".kir-tmp")
+                && !n.ends_with(".raw.kir-tmp")
+                && !n.ends_with(".packed.kir-tmp")
+        })
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

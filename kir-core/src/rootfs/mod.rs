@@ -286,33 +286,55 @@ pub fn write_rootfs_image(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "rootfs".into());
     let codec = Codec::for_output(output)?;
-    let tmp = |tag: &str| dir.join(format!(".{name}.{tag}.kir-tmp"));
-    let raw = tmp("raw");
-    let sparse_tmp = tmp("sparse");
-    let packed = tmp("packed");
-    let cleanup = || {
-        for p in [&raw, &sparse_tmp, &packed] {
-            let _ = std::fs::remove_file(p);
-        }
-    };
+    let mut made: Vec<PathBuf> = Vec::new();
     let result = (|| {
-        let f = File::create(&raw).map_err(|e| Error::io(&raw, e))?;
+        let (f, raw) = new_temp(dir, &name, "raw", &mut made)?;
         let info = write_synced(tree, opts, f, &raw)?;
         let mut current = raw.clone();
         if sparse {
-            let out = File::create(&sparse_tmp).map_err(|e| Error::io(&sparse_tmp, e))?;
+            let (out, sparse_tmp) = new_temp(dir, &name, "sparse", &mut made)?;
             crate::sparse::encode_file(&raw, out, &crate::sparse::EncodeOptions::default())?;
-            current = sparse_tmp.clone();
+            current = sparse_tmp;
         }
         if codec != Codec::None {
+            let (_, packed) = new_temp(dir, &name, "packed", &mut made)?;
             codec::compress_file(&current, &packed, codec)?;
-            current = packed.clone();
+            current = packed;
         }
         std::fs::rename(&current, output).map_err(|e| Error::io(output, e))?;
         Ok(info)
     })();
-    cleanup();
+    for p in &made {
+        let _ = std::fs::remove_file(p);
+    }
     result
+}
+
+/// Creates a temporary file `.{name}.{tag}.kir-tmp` (or `.{name}.{tag}.N.kir-tmp`
+/// when that exists) in `dir`, never opening an existing file: one by that
+/// name may be an input (a rootfs named like a leftover temporary file),
+/// which truncating would destroy while its data is still to be copied.
+/// The path goes into `made`, for removal at the end.
+fn new_temp(dir: &Path, name: &str, tag: &str, made: &mut Vec<PathBuf>) -> Result<(File, PathBuf)> {
+    for n in 0..1000u32 {
+        let p = if n == 0 {
+            dir.join(format!(".{name}.{tag}.kir-tmp"))
+        } else {
+            dir.join(format!(".{name}.{tag}.{n}.kir-tmp"))
+        };
+        match File::options().write(true).create_new(true).open(&p) {
+            Ok(f) => {
+                made.push(p.clone());
+                return Ok((f, p));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(Error::io(&p, e)),
+        }
+    }
+    Err(Error::invalid_argument(
+        dir.display().to_string(),
+        format!("1000 temporary files .{name}.{tag}.*.kir-tmp already there"),
+    ))
 }
 
 /// Writes the image into `file` and makes it durable. A helper thread
@@ -558,10 +580,10 @@ pub fn write_tarball(tree: &Tree, path: &Path) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let codec = Codec::for_output(path)?;
-    let raw = dir.join(format!(".{name}.tar.kir-tmp"));
-    let packed = dir.join(format!(".{name}.packed.kir-tmp"));
+    let mut made: Vec<PathBuf> = Vec::new();
     let result = (|| {
-        let f = File::create(&raw).map_err(|e| Error::io(&raw, e))?;
+        let (f, raw) = new_temp(dir, &name, "tar", &mut made)?;
+        let (_, packed) = new_temp(dir, &name, "packed", &mut made)?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
         crate::tar::write_tar(tree, &mut w)?;
         std::io::Write::flush(&mut w).map_err(|e| Error::io(&raw, e))?;
@@ -569,8 +591,9 @@ pub fn write_tarball(tree: &Tree, path: &Path) -> Result<()> {
         codec::compress_file(&raw, &packed, codec)?;
         std::fs::rename(&packed, path).map_err(|e| Error::io(path, e))
     })();
-    let _ = std::fs::remove_file(&raw);
-    let _ = std::fs::remove_file(&packed);
+    for p in &made {
+        let _ = std::fs::remove_file(p);
+    }
     result
 }
 
