@@ -65,6 +65,38 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+impl Files {
+    /// Kernel, DTB, initrd and modules, in repack_boot.sh's flag order.
+    fn paths(&self) -> [&str; 4] {
+        [
+            s(&self.kernel),
+            s(&self.dtb),
+            s(&self.initrd),
+            s(&self.modules),
+        ]
+    }
+}
+
+/// repack_boot.sh's short-flag command line: `target`, the four inputs
+/// (paths or URLs) in flag order, and the output directory.
+fn short_argv<'a>(target: &'a str, [k, d, i, m]: [&'a str; 4], out: &'a str) -> Vec<&'a str> {
+    vec![
+        "repack-boot",
+        "-t",
+        target,
+        "-k",
+        k,
+        "-d",
+        d,
+        "-i",
+        i,
+        "-m",
+        m,
+        "-o",
+        out,
+    ]
+}
+
 fn listing(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -105,24 +137,7 @@ fn short_and_long_flags_write_the_same_image_into_the_output_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let f = files("dragonboard-845c", tmp.path());
     let short = tmp.path().join("short");
-    let out = ok(
-        &[
-            "repack-boot",
-            "-t",
-            "dragonboard-845c",
-            "-k",
-            s(&f.kernel),
-            "-d",
-            s(&f.dtb),
-            "-i",
-            s(&f.initrd),
-            "-m",
-            s(&f.modules),
-            "-o",
-            s(&short),
-        ],
-        &[],
-    );
+    let out = ok(&short_argv("dragonboard-845c", f.paths(), s(&short)), &[]);
     // The written path is printed on stdout.
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -204,24 +219,7 @@ fn inputs_from_http_and_file_urls_give_the_same_images_as_paths() {
     let tmp = tempfile::tempdir().unwrap();
     let f = files("gs101-oriole", tmp.path());
     let by_path = tmp.path().join("paths");
-    ok(
-        &[
-            "repack-boot",
-            "-t",
-            "gs101-oriole",
-            "-k",
-            s(&f.kernel),
-            "-d",
-            s(&f.dtb),
-            "-i",
-            s(&f.initrd),
-            "-m",
-            s(&f.modules),
-            "-o",
-            s(&by_path),
-        ],
-        &[],
-    );
+    ok(&short_argv("gs101-oriole", f.paths(), s(&by_path)), &[]);
     assert_eq!(listing(&by_path), ["boot.img", "vendor_boot.img"]);
 
     let served = vec![
@@ -238,21 +236,11 @@ fn inputs_from_http_and_file_urls_give_the_same_images_as_paths() {
     let dtb_url = format!("file://{}", s(&f.dtb));
     let initrd_url = format!("file://{}", s(&f.initrd));
     ok(
-        &[
-            "repack-boot",
-            "-t",
+        &short_argv(
             "gs101-oriole",
-            "-k",
-            &kernel_url,
-            "-d",
-            &dtb_url,
-            "-i",
-            &initrd_url,
-            "-m",
-            &modules_url,
-            "-o",
+            [&kernel_url, &dtb_url, &initrd_url, &modules_url],
             s(&by_url),
-        ],
+        ),
         &[],
     );
     server.join().unwrap();
@@ -347,24 +335,7 @@ fn source_date_epoch_sets_the_time_of_every_cpio_entry_kir_writes() {
     let initrd_len = std::fs::metadata(&f.initrd).unwrap().len() as usize;
     let run = |dir: &str, env: &[(&str, &str)]| {
         let out_dir = tmp.path().join(dir);
-        ok(
-            &[
-                "repack-boot",
-                "-t",
-                "qrb5165-rb5",
-                "-k",
-                s(&f.kernel),
-                "-d",
-                s(&f.dtb),
-                "-i",
-                s(&f.initrd),
-                "-m",
-                s(&f.modules),
-                "-o",
-                s(&out_dir),
-            ],
-            env,
-        );
+        ok(&short_argv("qrb5165-rb5", f.paths(), s(&out_dir)), env);
         out_dir.join("boot.img")
     };
     let unset = modules_mtimes(&run("unset", &[]), initrd_len);
