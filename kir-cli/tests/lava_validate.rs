@@ -29,61 +29,27 @@ actions:
     prompts: ['root@debian:~#']
 ";
 
-/// Valid for LAVA's default rules; strict mode refuses the unknown key.
-const UNKNOWN_KEY: &str = "\
-job_name: smoke
-device_type: qemu
-visibility: public
-lab_note: kept
-timeouts:
-  job:
-    minutes: 10
-actions:
-- deploy:
-    to: tmpfs
-    images:
-      rootfs:
-        url: https://example.com/rootfs.img
-    timeout:
-      minutes: 2
-- boot:
-    method: qemu
-    media: tmpfs
-    timeout:
-      minutes: 5
-    prompts: ['root@debian:~#']
-";
+/// VALID with a key LAVA does not know: valid for LAVA's default rules,
+/// refused in strict mode.
+fn unknown_key() -> String {
+    VALID.replacen(
+        "visibility: public\n",
+        "visibility: public\nlab_note: kept\n",
+        1,
+    )
+}
 
-/// The action timeout is longer than the job's.
-const INVALID: &str = "\
-job_name: smoke
-device_type: qemu
-visibility: public
-timeouts:
-  job:
-    minutes: 3
-actions:
-- deploy:
-    to: tmpfs
-    images:
-      rootfs:
-        url: https://example.com/rootfs.img
-    timeout:
-      minutes: 2
-- boot:
-    method: qemu
-    media: tmpfs
-    timeout:
-      minutes: 5
-    prompts: ['root@debian:~#']
-";
+/// VALID with a job timeout (3 minutes) shorter than the boot action's (5).
+fn invalid() -> String {
+    VALID.replacen("  job:\n    minutes: 10\n", "  job:\n    minutes: 3\n", 1)
+}
 
-/// The line of INVALID holding the boot action's timeout.
+/// The line of `invalid()` holding the boot action's timeout.
 fn boot_minutes_line() -> usize {
-    1 + INVALID
+    1 + invalid()
         .lines()
         .position(|l| l == "      minutes: 5")
-        .expect("boot timeout in INVALID")
+        .expect("boot timeout in invalid()")
 }
 
 fn kir(dir: &Path, args: &[&str]) -> Output {
@@ -106,8 +72,8 @@ fn stdout(out: &Output) -> String {
 fn jobs() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     fs::write(dir.path().join("valid.yaml"), VALID).expect("write");
-    fs::write(dir.path().join("unknown-key.yaml"), UNKNOWN_KEY).expect("write");
-    fs::write(dir.path().join("invalid.yaml"), INVALID).expect("write");
+    fs::write(dir.path().join("unknown-key.yaml"), unknown_key()).expect("write");
+    fs::write(dir.path().join("invalid.yaml"), invalid()).expect("write");
     fs::write(dir.path().join("broken.yaml"), "job_name: [unclosed\n").expect("write");
     fs::write(dir.path().join("latin1.yaml"), b"job_name: caf\xe9\n").expect("write");
     dir
