@@ -111,7 +111,7 @@ pub fn decompress(data: &[u8]) -> Result<Vec<u8>> {
             let mut out = Vec::new();
             let mut pos = 0usize;
             while pos < data.len() && sniff(&data[pos..]) == first {
-                let (part, used) = decompress_member(&data[pos..]).map_err(|e| shifted(e, pos))?;
+                let (part, used) = decompress_member(&data[pos..]).map_err(|e| e.shifted(pos))?;
                 out.extend_from_slice(&part);
                 // A member always uses at least its magic; guard anyway.
                 pos += used.max(1);
@@ -265,24 +265,6 @@ fn lz4_legacy(data: &[u8]) -> Result<(Vec<u8>, usize)> {
         ));
     }
     Ok((out, pos))
-}
-
-/// `e` with its offset moved by `by` bytes (an error inside a later member).
-fn shifted(e: Error, by: usize) -> Error {
-    match e {
-        Error::Malformed {
-            format,
-            offset,
-            field,
-            reason,
-        } => Error::Malformed {
-            format,
-            offset: offset + by as u64,
-            field,
-            reason,
-        },
-        other => other,
-    }
 }
 
 fn stream_error(format: &'static str, e: std::io::Error) -> Error {

@@ -211,7 +211,7 @@ pub fn read_initramfs(data: &[u8]) -> Result<Vec<Segment>> {
         };
         let compression = compress::sniff(rest);
         if compression == Compression::None {
-            let archive = read(rest).map_err(|e| shift_offset(e, pos))?;
+            let archive = read(rest).map_err(|e| e.shifted(pos))?;
             segments.push(Segment {
                 offset: pos,
                 compression,
@@ -220,7 +220,7 @@ pub fn read_initramfs(data: &[u8]) -> Result<Vec<Segment>> {
             pos += archive.len;
             continue;
         }
-        let (plain, used) = compress::decompress_member(rest).map_err(|e| shift_offset(e, pos))?;
+        let (plain, used) = compress::decompress_member(rest).map_err(|e| e.shifted(pos))?;
         log::debug!("initramfs: {compression} member at offset {pos}, {used} bytes");
         let mut inner = 0usize;
         loop {
@@ -255,23 +255,6 @@ pub fn read_initramfs(data: &[u8]) -> Result<Vec<Segment>> {
         ));
     }
     Ok(segments)
-}
-
-fn shift_offset(e: Error, by: usize) -> Error {
-    match e {
-        Error::Malformed {
-            format,
-            offset,
-            field,
-            reason,
-        } => Error::Malformed {
-            format,
-            offset: offset + by as u64,
-            field,
-            reason,
-        },
-        other => other,
-    }
 }
 
 fn read_entry(data: &[u8], pos: usize) -> Result<(Entry, usize)> {

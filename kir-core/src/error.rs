@@ -155,6 +155,26 @@ impl Error {
         }
     }
 
+    /// This error with its offset moved `by` bytes further: an error found
+    /// inside a part (one member of a concatenation) placed in the whole.
+    /// Errors without an offset are returned as they are.
+    pub(crate) fn shifted(self, by: usize) -> Self {
+        match self {
+            Error::Malformed {
+                format,
+                offset,
+                field,
+                reason,
+            } => Error::Malformed {
+                format,
+                offset: offset.saturating_add(by as u64),
+                field,
+                reason,
+            },
+            other => other,
+        }
+    }
+
     /// Shorthand for [`Error::Io`].
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
